@@ -1,0 +1,188 @@
+// Schemas of every message between agents and the control plane; the TypeScript types derive from them.
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+const Id = Type.String({ minLength: 1, maxLength: 128 });
+const Timestamp = Type.String({ format: 'date-time', maxLength: 40 });
+const Labels = Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 256 }), {
+  maxProperties: 64,
+});
+const Envelope = {
+  /** protocol version of the sender */
+  v: Type.Integer({ minimum: 1, maximum: 1000 }),
+  /** message id, unique per sender */
+  id: Id,
+};
+
+export const JobRef = Type.Object({ jobId: Id, attempt: Type.Integer({ minimum: 1 }) });
+export type JobRef = Static<typeof JobRef>;
+
+export const ProtocolRange = Type.Object({ min: Type.Integer({ minimum: 1 }), max: Type.Integer({ minimum: 1 }) });
+
+export const LogLevel = Type.Union([
+  Type.Literal('TRACE'),
+  Type.Literal('DEBUG'),
+  Type.Literal('INFO'),
+  Type.Literal('WARN'),
+  Type.Literal('ERROR'),
+]);
+export type LogLevel = Static<typeof LogLevel>;
+
+// ---- up: agent to control plane ----
+
+export const Hello = Type.Object({
+  ...Envelope,
+  agentId: Id,
+  sessionId: Id,
+  name: Type.String({ maxLength: 256 }),
+  agentVersion: Type.String({ maxLength: 64 }),
+  labels: Labels,
+  slots: Type.Integer({ minimum: 1, maximum: 4096 }),
+  maintenance: Type.Boolean(),
+  /** jobs in the agent's inbox that it still holds (after a restart or a reconnect) */
+  held: Type.Array(JobRef, { maxItems: 4096 }),
+});
+export type Hello = Static<typeof Hello>;
+
+export const Heartbeat = Type.Object({
+  ...Envelope,
+  sessionId: Id,
+  running: Type.Array(JobRef, { maxItems: 4096 }),
+  freeSlots: Type.Integer({ minimum: 0, maximum: 4096 }),
+  maintenance: Type.Boolean(),
+});
+export type Heartbeat = Static<typeof Heartbeat>;
+
+/** The agent has stored these jobs in its inbox. */
+export const Ack = Type.Object({ ...Envelope, jobs: Type.Array(JobRef, { minItems: 1, maxItems: 4096 }) });
+export type Ack = Static<typeof Ack>;
+
+export const LogLine = Type.Object({
+  ts: Timestamp,
+  level: LogLevel,
+  message: Type.String({ maxLength: 65_536 }),
+});
+export type LogLine = Static<typeof LogLine>;
+
+/** One numbered chunk of a job attempt's log; (jobId, attempt, seq) identifies it, so replays store once. */
+export const Logs = Type.Object({
+  ...Envelope,
+  jobId: Id,
+  attempt: Type.Integer({ minimum: 1 }),
+  seq: Type.Integer({ minimum: 0 }),
+  lines: Type.Array(LogLine, { minItems: 1, maxItems: 1000 }),
+});
+export type Logs = Static<typeof Logs>;
+
+export const ResultError = Type.Object({
+  message: Type.String({ maxLength: 8192 }),
+  code: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export const Result = Type.Object({
+  ...Envelope,
+  jobId: Id,
+  attempt: Type.Integer({ minimum: 1 }),
+  state: Type.Union([
+    Type.Literal('SUCCESS'),
+    Type.Literal('WARNING'),
+    Type.Literal('FAILED'),
+    Type.Literal('KILLED'),
+  ]),
+  outputs: Type.Record(Type.String({ maxLength: 256 }), Type.Unknown()),
+  error: Type.Optional(ResultError),
+  startedAt: Timestamp,
+  endedAt: Timestamp,
+  /** how many log chunks this attempt produced (seq 0..logChunks-1) */
+  logChunks: Type.Integer({ minimum: 0 }),
+});
+export type Result = Static<typeof Result>;
+
+/** Published by the agent when it connects (online) and set as its last will (offline). */
+export const Status = Type.Object({ ...Envelope, sessionId: Id, online: Type.Boolean() });
+export type Status = Static<typeof Status>;
+
+// ---- down: control plane to agent ----
+
+export const Job = Type.Object({
+  ...Envelope,
+  jobId: Id,
+  attempt: Type.Integer({ minimum: 1 }),
+  leaseMs: Type.Integer({ minimum: 1 }),
+  executionId: Id,
+  taskRunId: Id,
+  slots: Type.Integer({ minimum: 1 }),
+  offline: Type.Boolean(),
+  /** the task definition as written in the flow (plugin defaults applied), expressions unrendered */
+  task: Type.Record(Type.String(), Type.Unknown()),
+  /** the variables the task's expressions are rendered with (flow, execution, inputs, outputs, ...) */
+  context: Type.Record(Type.String(), Type.Unknown()),
+});
+export type Job = Static<typeof Job>;
+
+export const Welcome = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('welcome'),
+  sessionId: Id,
+  protocol: ProtocolRange,
+  leaseMs: Type.Integer({ minimum: 1 }),
+  heartbeatIntervalMs: Type.Integer({ minimum: 1 }),
+  /** held jobs whose lease this agent no longer has: stop them and forget them */
+  drop: Type.Array(JobRef),
+});
+export const Rejected = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('rejected'),
+  sessionId: Id,
+  protocol: ProtocolRange,
+  reason: Type.String(),
+});
+export const ResultAck = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('resultAck'),
+  jobId: Id,
+  attempt: Type.Integer({ minimum: 1 }),
+  accepted: Type.Boolean(),
+  reason: Type.Optional(Type.String()),
+});
+export const LogsAck = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('logsAck'),
+  jobId: Id,
+  attempt: Type.Integer({ minimum: 1 }),
+  seq: Type.Integer({ minimum: 0 }),
+});
+export const Kill = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('kill'),
+  jobId: Id,
+  attempt: Type.Integer({ minimum: 1 }),
+  reason: Type.String(),
+});
+export const HeartbeatAck = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('heartbeatAck'),
+  /** running jobs whose lease this agent no longer holds */
+  drop: Type.Array(JobRef),
+});
+/** A newer session of the same agent connected; this one must stop. */
+export const Superseded = Type.Object({ ...Envelope, kind: Type.Literal('superseded'), sessionId: Id });
+
+export const Control = Type.Union([Welcome, Rejected, ResultAck, LogsAck, Kill, HeartbeatAck, Superseded]);
+export type Control = Static<typeof Control>;
+export type Welcome = Static<typeof Welcome>;
+export type ResultAck = Static<typeof ResultAck>;
+export type Kill = Static<typeof Kill>;
+
+/** Schema of each up message, by topic kind. */
+export const UpSchemas = {
+  hello: Hello,
+  heartbeat: Heartbeat,
+  ack: Ack,
+  logs: Logs,
+  result: Result,
+  status: Status,
+} as const satisfies Record<string, TSchema>;
+export type UpMessage = { [K in keyof typeof UpSchemas]: Static<(typeof UpSchemas)[K]> };
+
+/** Largest payload either side accepts, in bytes. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;

