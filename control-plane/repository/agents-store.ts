@@ -1,0 +1,52 @@
+// Agents as the control plane last saw them: labels, slots, session and whether they are online.
+import { and, asc, eq } from 'drizzle-orm';
+import type { Db } from './connection.ts';
+import { agents, workerGroups } from './schema.ts';
+
+export type AgentRow = typeof agents.$inferSelect;
+export type WorkerGroupRow = typeof workerGroups.$inferSelect;
+
+export class AgentsStore {
+  constructor(private readonly db: Db) {}
+
+  async upsertOnline(agent: {
+    id: string;
+    name: string;
+    labels: Record<string, string>;
+    slots: number;
+    sessionId: string;
+    agentVersion: string;
+    maintenance: boolean;
+    now: Date;
+  }): Promise<void> {
+    const values = { ...agent, state: 'online', lastSeen: agent.now };
+    const { now: _now, ...row } = values;
+    await this.db
+      .insert(agents)
+      .values(row)
+      .onConflictDoUpdate({ target: agents.id, set: { ...row, createdAt: undefined } });
+  }
+
+  /** Marks the agent offline if `sessionId` is still its current session; returns whether it was. */
+  async markOffline(id: string, sessionId: string, now: Date): Promise<boolean> {
+    const rows = await this.db
+      .update(agents)
+      .set({ state: 'offline', lastSeen: now })
+      .where(and(eq(agents.id, id), eq(agents.sessionId, sessionId)))
+      .returning({ id: agents.id });
+    return rows.length > 0;
+  }
+
+  async get(id: string): Promise<AgentRow | undefined> {
+    const [row] = await this.db.select().from(agents).where(eq(agents.id, id));
+    return row;
+  }
+
+  async list(): Promise<AgentRow[]> {
+    return this.db.select().from(agents).orderBy(asc(agents.name), asc(agents.id));
+  }
+
+  async workerGroups(): Promise<WorkerGroupRow[]> {
+    return this.db.select().from(workerGroups).orderBy(asc(workerGroups.key));
+  }
+}

@@ -1,0 +1,70 @@
+// Executions and their task runs: the rows the executor locks, reads and changes one decision at a time.
+import { asc, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from './connection.ts';
+import { executions, taskRuns } from './schema.ts';
+
+export type ExecutionRow = typeof executions.$inferSelect;
+export type NewExecution = typeof executions.$inferInsert;
+export type TaskRunRow = typeof taskRuns.$inferSelect;
+export type NewTaskRun = typeof taskRuns.$inferInsert;
+export type ExecutionPatch = Partial<Omit<ExecutionRow, 'id' | 'version'>>;
+export type TaskRunPatch = Partial<Omit<TaskRunRow, 'id' | 'executionId'>>;
+
+export class ExecutionsStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(row: NewExecution): Promise<ExecutionRow> {
+    const [inserted] = await this.db.insert(executions).values(row).returning();
+    return inserted!;
+  }
+
+  async get(id: string): Promise<ExecutionRow | undefined> {
+    const [row] = await this.db.select().from(executions).where(eq(executions.id, id));
+    return row;
+  }
+
+  /** Reads the execution and holds its row lock until the transaction ends. */
+  async lock(id: string): Promise<ExecutionRow | undefined> {
+    const [row] = await this.db.select().from(executions).where(eq(executions.id, id)).for('update');
+    return row;
+  }
+
+  async update(id: string, patch: ExecutionPatch): Promise<void> {
+    await this.db
+      .update(executions)
+      .set({ ...patch, version: sql`${executions.version} + 1` })
+      .where(eq(executions.id, id));
+  }
+
+  async list(filter: { namespace?: string; flowId?: string; limit?: number } = {}): Promise<ExecutionRow[]> {
+    const q = this.db.select().from(executions);
+    const conditions = [];
+    if (filter.namespace !== undefined) conditions.push(eq(executions.namespace, filter.namespace));
+    if (filter.flowId !== undefined) conditions.push(eq(executions.flowId, filter.flowId));
+    return q
+      .where(conditions.length ? sql.join(conditions, sql` and `) : undefined)
+      .orderBy(desc(executions.startDate))
+      .limit(filter.limit ?? 100);
+  }
+
+  async insertTaskRuns(rows: NewTaskRun[]): Promise<void> {
+    if (rows.length) await this.db.insert(taskRuns).values(rows);
+  }
+
+  async updateTaskRun(id: string, patch: TaskRunPatch): Promise<void> {
+    await this.db.update(taskRuns).set(patch).where(eq(taskRuns.id, id));
+  }
+
+  async taskRun(id: string): Promise<TaskRunRow | undefined> {
+    const [row] = await this.db.select().from(taskRuns).where(eq(taskRuns.id, id));
+    return row;
+  }
+
+  async taskRuns(executionId: string): Promise<TaskRunRow[]> {
+    return this.db
+      .select()
+      .from(taskRuns)
+      .where(eq(taskRuns.executionId, executionId))
+      .orderBy(asc(taskRuns.startDate), asc(taskRuns.id));
+  }
+}

@@ -1,0 +1,145 @@
+// The dispatch queue: runnable task runs waiting for an agent, leased to one agent at a time with attempt fencing.
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from './connection.ts';
+import { jobs } from './schema.ts';
+
+export type JobRow = typeof jobs.$inferSelect;
+export type NewJob = typeof jobs.$inferInsert;
+
+/** What the dispatcher knows of an agent when it asks for work. */
+export interface LeaseRequest {
+  agentId: string;
+  /** keys of the worker groups the agent belongs to */
+  groups: string[];
+  /** whether the agent belongs to the default group (no `group` label) */
+  inDefaultGroup: boolean;
+  freeSlots: number;
+  leaseUntil: Date;
+}
+
+export class JobsStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(rows: NewJob[]): Promise<void> {
+    if (rows.length) await this.db.insert(jobs).values(rows);
+  }
+
+  async get(id: string): Promise<JobRow | undefined> {
+    const [row] = await this.db.select().from(jobs).where(eq(jobs.id, id));
+    return row;
+  }
+
+  /** Leases the oldest queued job the agent may take, skipping jobs other dispatchers are leasing. */
+  async leaseNext(request: LeaseRequest): Promise<JobRow | undefined> {
+    const groupMatch = [];
+    if (request.groups.length) groupMatch.push(inArray(jobs.workerGroup, request.groups));
+    if (request.inDefaultGroup) groupMatch.push(isNull(jobs.workerGroup));
+    if (!groupMatch.length || request.freeSlots < 1) return undefined;
+    const candidate = this.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.state, 'queued'), lte(jobs.slots, request.freeSlots), or(...groupMatch)))
+      .orderBy(asc(jobs.createdAt), asc(jobs.id))
+      .limit(1)
+      .for('update', { skipLocked: true });
+    const [row] = await this.db
+      .update(jobs)
+      .set({ state: 'leased', agentId: request.agentId, leaseUntil: request.leaseUntil })
+      .where(inArray(jobs.id, candidate))
+      .returning();
+    return row;
+  }
+
+  /**
+   * Ends the lease of (job, attempt) held by `agentId`. Returns undefined when that agent does not
+   * hold that attempt (late, duplicate or forged result): the fencing check.
+   */
+  async complete(jobId: string, attempt: number, agentId: string): Promise<JobRow | undefined> {
+    const [row] = await this.db
+      .update(jobs)
+      .set({ state: 'done', leaseUntil: null })
+      .where(
+        and(
+          eq(jobs.id, jobId),
+          eq(jobs.attempt, attempt),
+          eq(jobs.agentId, agentId),
+          eq(jobs.state, 'leased'),
+        ),
+      )
+      .returning();
+    return row;
+  }
+
+  /** Extends the leases the agent still holds among `refs`; returns those it holds. */
+  async renew(
+    agentId: string,
+    refs: { jobId: string; attempt: number }[],
+    leaseUntil: Date,
+  ): Promise<JobRow[]> {
+    if (!refs.length) return [];
+    const rows = await this.db
+      .update(jobs)
+      .set({ leaseUntil })
+      .where(
+        and(
+          eq(jobs.agentId, agentId),
+          eq(jobs.state, 'leased'),
+          inArray(
+            jobs.id,
+            refs.map((r) => r.jobId),
+          ),
+        ),
+      )
+      .returning();
+    return rows.filter((row) => refs.some((r) => r.jobId === row.id && r.attempt === row.attempt));
+  }
+
+  /** Leased jobs of one agent, locked for the caller to release. */
+  async leasedBy(agentId: string): Promise<JobRow[]> {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.agentId, agentId), eq(jobs.state, 'leased')))
+      .for('update', { skipLocked: true });
+  }
+
+  /** Leased jobs whose lease ran out before `now`, locked for the caller to release. */
+  async expired(now: Date, limit = 100): Promise<JobRow[]> {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.state, 'leased'), lt(jobs.leaseUntil, now)))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+  }
+
+  /** Puts a job back in the queue as its next attempt. */
+  async requeue(id: string, patch: { attempt: number; agentLost: number }): Promise<void> {
+    await this.db
+      .update(jobs)
+      .set({ state: 'queued', agentId: null, leaseUntil: null, ...patch })
+      .where(eq(jobs.id, id));
+  }
+
+  async finish(id: string): Promise<void> {
+    await this.db.update(jobs).set({ state: 'done', leaseUntil: null }).where(eq(jobs.id, id));
+  }
+
+  /** Queued jobs whose wait for an agent of their group has run out. */
+  async waitExpired(now: Date, limit = 100): Promise<JobRow[]> {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.state, 'queued'), lt(jobs.waitUntil, now)))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .select({ state: jobs.state, count: sql<number>`count(*)::int` })
+      .from(jobs)
+      .groupBy(jobs.state);
+    return Object.fromEntries(rows.map((r) => [r.state, r.count]));
+  }
+}

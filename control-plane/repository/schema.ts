@@ -1,0 +1,187 @@
+// Drizzle schema of every table the control plane keeps in Postgres (and PGlite). Migrations are generated from it.
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+
+/** One row per flow revision; the source YAML is kept verbatim. */
+export const flows = pgTable(
+  'flows',
+  {
+    namespace: text('namespace').notNull(),
+    flowId: text('flow_id').notNull(),
+    revision: integer('revision').notNull(),
+    source: text('source').notNull(),
+    /** the parsed flow document, as JSON */
+    document: jsonb('document').notNull(),
+    deleted: boolean('deleted').notNull().default(false),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.flowId, t.revision] })],
+);
+
+export type StateHistory = { state: string; date: string };
+
+export const executions = pgTable(
+  'executions',
+  {
+    id: text('id').primaryKey(),
+    namespace: text('namespace').notNull(),
+    flowId: text('flow_id').notNull(),
+    flowRevision: integer('flow_revision').notNull(),
+    state: text('state').notNull(),
+    histories: jsonb('histories').$type<StateHistory[]>().notNull(),
+    inputs: jsonb('inputs').$type<Record<string, unknown>>().notNull(),
+    outputs: jsonb('outputs').$type<Record<string, unknown>>(),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull(),
+    trigger: jsonb('trigger').$type<Record<string, unknown>>(),
+    parentId: text('parent_id'),
+    error: jsonb('error').$type<{ message: string; code?: string }>(),
+    /** bumped on every change, so a cached copy of the execution can tell it is stale */
+    version: integer('version').notNull().default(1),
+    startDate: ts('start_date').notNull(),
+    endDate: ts('end_date'),
+  },
+  (t) => [index('executions_flow_idx').on(t.namespace, t.flowId, t.startDate)],
+);
+
+export type Attempt = {
+  state: string;
+  startDate: string;
+  endDate?: string;
+  agentId?: string;
+  error?: { message: string; code?: string };
+};
+
+/** One row per task run (one per loop iteration); attempts are kept inside the row. */
+export const taskRuns = pgTable(
+  'task_runs',
+  {
+    id: text('id').primaryKey(),
+    executionId: text('execution_id').notNull(),
+    parentTaskRunId: text('parent_task_run_id'),
+    taskId: text('task_id').notNull(),
+    value: text('value'),
+    state: text('state').notNull(),
+    histories: jsonb('histories').$type<StateHistory[]>().notNull(),
+    attempts: jsonb('attempts').$type<Attempt[]>().notNull(),
+    outputs: jsonb('outputs').$type<Record<string, unknown>>(),
+    /** small per-run bookkeeping of the executor (e.g. which branch an If took) */
+    meta: jsonb('meta').$type<Record<string, unknown>>(),
+    startDate: ts('start_date').notNull(),
+    endDate: ts('end_date'),
+  },
+  (t) => [index('task_runs_execution_idx').on(t.executionId)],
+);
+
+/** The dispatch queue: one row per runnable task run, leased to one agent at a time. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    executionId: text('execution_id').notNull(),
+    taskRunId: text('task_run_id').notNull(),
+    attempt: integer('attempt').notNull().default(1),
+    /** queued | leased | done */
+    state: text('state').notNull(),
+    /** worker group key; null = the default group */
+    workerGroup: text('worker_group'),
+    slots: integer('slots').notNull().default(1),
+    offline: boolean('offline').notNull().default(false),
+    payload: jsonb('payload')
+      .$type<{ task: Record<string, unknown>; context: Record<string, unknown> }>()
+      .notNull(),
+    agentId: text('agent_id'),
+    leaseUntil: ts('lease_until'),
+    /** how many attempts were lost with their agent */
+    agentLost: integer('agent_lost').notNull().default(0),
+    /** when WAIT ends for a job no agent of its group can take (null = wait forever) */
+    waitUntil: ts('wait_until'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('jobs_queued_idx').on(t.workerGroup, t.createdAt).where(sql`state = 'queued'`),
+    index('jobs_leased_idx').on(t.leaseUntil).where(sql`state = 'leased'`),
+    index('jobs_agent_idx').on(t.agentId).where(sql`state = 'leased'`),
+  ],
+);
+
+export const logs = pgTable(
+  'logs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    executionId: text('execution_id').notNull(),
+    taskRunId: text('task_run_id'),
+    taskId: text('task_id'),
+    attempt: integer('attempt'),
+    jobId: text('job_id'),
+    /** chunk number and line within it, for idempotent storage of replayed chunks */
+    seq: integer('seq'),
+    line: integer('line'),
+    level: text('level').notNull(),
+    message: text('message').notNull(),
+    ts: ts('ts').notNull(),
+  },
+  (t) => [
+    index('logs_execution_idx').on(t.executionId, t.id),
+    uniqueIndex('logs_chunk_line_idx').on(t.jobId, t.attempt, t.seq, t.line),
+    index('logs_message_fts_idx').using('gin', sql`to_tsvector('simple', ${t.message})`),
+  ],
+);
+
+/** Messages between components; claimed with FOR UPDATE SKIP LOCKED, announced with NOTIFY. */
+export const queue = pgTable(
+  'queue',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    topic: text('topic').notNull(),
+    key: text('key'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    availableAt: ts('available_at').notNull().defaultNow(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('queue_topic_idx').on(t.topic, t.availableAt, t.id)],
+);
+
+export const agents = pgTable('agents', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  labels: jsonb('labels').$type<Record<string, string>>().notNull(),
+  slots: integer('slots').notNull(),
+  /** online | offline */
+  state: text('state').notNull(),
+  sessionId: text('session_id'),
+  agentVersion: text('agent_version'),
+  maintenance: boolean('maintenance').notNull().default(false),
+  lastSeen: ts('last_seen').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const workerGroups = pgTable('worker_groups', {
+  key: text('key').primaryKey(),
+  selector: jsonb('selector').$type<Record<string, string>>().notNull(),
+  description: text('description'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** Heartbeats of running control-plane components, for scale-out and the UI. */
+export const serviceInstances = pgTable('service_instances', {
+  id: text('id').primaryKey(),
+  component: text('component').notNull(),
+  hostname: text('hostname').notNull(),
+  pid: integer('pid').notNull(),
+  state: text('state').notNull(),
+  startedAt: ts('started_at').notNull(),
+  heartbeatAt: ts('heartbeat_at').notNull(),
+});

@@ -1,0 +1,146 @@
+// One contract suite for the repository, run on real Postgres and on embedded PGlite.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, QUEUE_CHANNEL } from '../../control-plane/repository/index.ts';
+import { newId } from '../../protocol/index.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+const drivers = ['postgres', 'pglite'] as const;
+
+describe.each(drivers)('repository on %s', (driver) => {
+  let testDb: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(driver === 'pglite' ? 'pglite' : undefined);
+    db = await testDb.open();
+  });
+  afterAll(async () => {
+    await testDb?.drop();
+  });
+
+  it('stores a new revision only when the flow source changes', async () => {
+    const repo = db.repository;
+    const a = await repo.transaction((tx) => tx.flows.save('ns', 'f', 'id: f # one', { id: 'f' }));
+    const same = await repo.transaction((tx) => tx.flows.save('ns', 'f', 'id: f # one', { id: 'f' }));
+    const b = await repo.transaction((tx) => tx.flows.save('ns', 'f', 'id: f # two', { id: 'f' }));
+    expect([a.row.revision, same.created, b.row.revision]).toEqual([1, false, 2]);
+    expect((await repo.flows.latest('ns', 'f'))?.source).toBe('id: f # two');
+    expect((await repo.flows.revision('ns', 'f', 1))?.source).toBe('id: f # one');
+  });
+
+  it('rolls back every write of a failed transaction', async () => {
+    const repo = db.repository;
+    await expect(
+      repo.transaction(async (tx) => {
+        await tx.flows.save('ns', 'rolled', 'id: rolled', {});
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await repo.flows.latest('ns', 'rolled')).toBeUndefined();
+  });
+
+  it('leases a job once and fences results by agent and attempt', async () => {
+    const repo = db.repository;
+    const id = newId();
+    await repo.jobs.insert([
+      {
+        id,
+        executionId: 'e',
+        taskRunId: 't',
+        state: 'queued',
+        workerGroup: 'eu',
+        payload: { task: {}, context: {} },
+      },
+    ]);
+    const until = new Date(Date.now() + 10_000);
+    const outside = await repo.jobs.leaseNext({
+      agentId: 'x',
+      groups: [],
+      inDefaultGroup: true,
+      freeSlots: 1,
+      leaseUntil: until,
+    });
+    expect(outside).toBeUndefined();
+    const leased = await repo.jobs.leaseNext({
+      agentId: 'a',
+      groups: ['eu'],
+      inDefaultGroup: false,
+      freeSlots: 1,
+      leaseUntil: until,
+    });
+    expect(leased?.id).toBe(id);
+    const again = await repo.jobs.leaseNext({
+      agentId: 'b',
+      groups: ['eu'],
+      inDefaultGroup: false,
+      freeSlots: 1,
+      leaseUntil: until,
+    });
+    expect(again).toBeUndefined();
+    expect(await repo.jobs.complete(id, 1, 'b')).toBeUndefined();
+    expect(await repo.jobs.complete(id, 2, 'a')).toBeUndefined();
+    expect((await repo.jobs.complete(id, 1, 'a'))?.state).toBe('done');
+    expect(await repo.jobs.complete(id, 1, 'a')).toBeUndefined();
+  });
+
+  it('hands each queue message to exactly one of several concurrent consumers', async () => {
+    const repo = db.repository;
+    const sent: number[] = [];
+    for (let i = 0; i < 20; i++) sent.push(await repo.queue.send('contract', { i }));
+    const claimed: number[] = [];
+    const consumer = async () => {
+      for (;;) {
+        const row = await repo.transaction((tx) => tx.queue.claimNext('contract', new Date()));
+        if (!row) return;
+        claimed.push(row.id);
+      }
+    };
+    await Promise.all([consumer(), consumer(), consumer(), consumer()]);
+    expect(claimed.sort((a, b) => a - b)).toEqual(sent);
+  });
+
+  it('keeps a delayed message until it is due', async () => {
+    const repo = db.repository;
+    const due = new Date(Date.now() + 60_000);
+    await repo.queue.send('delayed', {}, { availableAt: due });
+    expect(await repo.transaction((tx) => tx.queue.claimNext('delayed', new Date()))).toBeUndefined();
+    expect((await repo.queue.nextAvailableAt('delayed'))?.getTime()).toBe(due.getTime());
+    expect(
+      await repo.transaction((tx) => tx.queue.claimNext('delayed', new Date(due.getTime() + 1))),
+    ).toBeDefined();
+  });
+
+  it('announces a queue message when its transaction commits', async () => {
+    const seen: string[] = [];
+    let resolveSeen: () => void = () => {};
+    const arrived = new Promise<void>((r) => {
+      resolveSeen = r;
+    });
+    const unlisten = await db.connection.listen(QUEUE_CHANNEL, (topic) => {
+      seen.push(topic);
+      if (topic === 'announced') resolveSeen();
+    });
+    await db.repository.transaction((tx) => tx.queue.send('announced', {}));
+    await arrived;
+    await unlisten();
+    expect(seen).toContain('announced');
+  });
+
+  it('stores a replayed log chunk once', async () => {
+    const repo = db.repository;
+    const line = (n: number) => ({
+      executionId: 'e1',
+      jobId: 'j1',
+      attempt: 1,
+      seq: 0,
+      line: n,
+      level: 'INFO',
+      message: `hello ${n}`,
+      ts: new Date(),
+    });
+    expect(await repo.logs.insert([line(0), line(1)])).toBe(2);
+    expect(await repo.logs.insert([line(0), line(1)])).toBe(0);
+    expect((await repo.logs.list('e1')).map((l) => l.message)).toEqual(['hello 0', 'hello 1']);
+    expect((await repo.logs.search('hello')).length).toBe(2);
+  });
+});
