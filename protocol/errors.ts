@@ -35,7 +35,11 @@ export class RoostError extends Error {
   readonly retryable: boolean;
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message: string, options: { retryable?: boolean; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryable?: boolean; details?: unknown; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RoostError';
     this.code = code;

@@ -16,7 +16,10 @@ const Envelope = {
 export const JobRef = Type.Object({ jobId: Id, attempt: Type.Integer({ minimum: 1 }) });
 export type JobRef = Static<typeof JobRef>;
 
-export const ProtocolRange = Type.Object({ min: Type.Integer({ minimum: 1 }), max: Type.Integer({ minimum: 1 }) });
+export const ProtocolRange = Type.Object({
+  min: Type.Integer({ minimum: 1 }),
+  max: Type.Integer({ minimum: 1 }),
+});
 
 export const LogLevel = Type.Union([
   Type.Literal('TRACE'),

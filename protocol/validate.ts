@@ -1,8 +1,8 @@
 // Boundary validation: bytes from the wire become typed messages or a precise error, never a crash.
 import type { Static, TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { FormatRegistry } from '@sinclair/typebox';
-import { Control, Job, MAX_MESSAGE_BYTES, UpSchemas, type UpMessage } from './messages.ts';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import { Control, Job, MAX_MESSAGE_BYTES, type UpMessage, UpSchemas } from './messages.ts';
 import type { UpKind } from './topics.ts';
 
 if (!FormatRegistry.Has('date-time')) {
@@ -24,7 +24,8 @@ function checker<T extends TSchema>(schema: T): TypeCheck<T> {
 /** Parses and validates a JSON payload against a schema, naming the first offending path. */
 export function decode<T extends TSchema>(schema: T, payload: Uint8Array | string): Decoded<Static<T>> {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-  if (size > MAX_MESSAGE_BYTES) return { ok: false, error: `payload of ${size} bytes is over ${MAX_MESSAGE_BYTES}` };
+  if (size > MAX_MESSAGE_BYTES)
+    return { ok: false, error: `payload of ${size} bytes is over ${MAX_MESSAGE_BYTES}` };
   let value: unknown;
   try {
     value = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
@@ -38,7 +39,10 @@ export function decode<T extends TSchema>(schema: T, payload: Uint8Array | strin
   return { ok: false, error: `invalid at ${where}: ${first?.message ?? 'does not match the schema'}` };
 }
 
-export function decodeUp<K extends keyof typeof UpSchemas>(kind: K, payload: Uint8Array): Decoded<UpMessage[K]> {
+export function decodeUp<K extends keyof typeof UpSchemas>(
+  kind: K,
+  payload: Uint8Array,
+): Decoded<UpMessage[K]> {
   return decode(UpSchemas[kind], payload) as Decoded<UpMessage[K]>;
 }
 

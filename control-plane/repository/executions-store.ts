@@ -1,7 +1,7 @@
 // Executions and their task runs: the rows the executor locks, reads and changes one decision at a time.
 import { asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './connection.ts';
-import { executions, taskRuns } from './schema.ts';
+import { type Attempt, executions, taskRuns } from './schema.ts';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type NewExecution = typeof executions.$inferInsert;
@@ -53,6 +53,30 @@ export class ExecutionsStore {
 
   async updateTaskRun(id: string, patch: TaskRunPatch): Promise<void> {
     await this.db.update(taskRuns).set(patch).where(eq(taskRuns.id, id));
+  }
+
+  /** Appends a running attempt to a task run and marks it RUNNING (the dispatcher, when it grants a lease). */
+  async startAttempt(id: string, attempt: Attempt, now: Date): Promise<void> {
+    const running = JSON.stringify([{ state: 'RUNNING', date: now.toISOString() }]);
+    await this.db
+      .update(taskRuns)
+      .set({
+        attempts: sql`${taskRuns.attempts} || ${JSON.stringify([attempt])}::jsonb`,
+        histories: sql`case when ${taskRuns.state} = 'RUNNING' then ${taskRuns.histories} else ${taskRuns.histories} || ${running}::jsonb end`,
+        state: 'RUNNING',
+      })
+      .where(eq(taskRuns.id, id));
+  }
+
+  /** Ends the task run's last attempt (its agent was lost) without touching the task run's own state. */
+  async endLastAttempt(id: string, patch: Pick<Attempt, 'state' | 'endDate' | 'error'>): Promise<void> {
+    await this.db
+      .update(taskRuns)
+      .set({
+        attempts: sql`case when jsonb_array_length(${taskRuns.attempts}) = 0 then ${taskRuns.attempts}
+          else jsonb_set(${taskRuns.attempts}, '{-1}', (${taskRuns.attempts} -> -1) || ${JSON.stringify(patch)}::jsonb) end`,
+      })
+      .where(eq(taskRuns.id, id));
   }
 
   async taskRun(id: string): Promise<TaskRunRow | undefined> {

@@ -56,8 +56,8 @@ export type {
   TaskRunRow,
 } from './executions-store.ts';
 export type { FlowRow } from './flows-store.ts';
-export type { JobRow, LeaseRequest, NewJob } from './jobs-store.ts';
+export { JOBS_CHANNEL, type JobRow, type LeaseRequest, type NewJob } from './jobs-store.ts';
 export type { LogQuery, LogRow, NewLog } from './logs-store.ts';
-export { QUEUE_CHANNEL, type QueueRow } from './queue-store.ts';
+export { parseQueueNotice, QUEUE_CHANNEL, type QueueRow } from './queue-store.ts';
 export type { Attempt, StateHistory } from './schema.ts';
 export { connectPglite, connectPostgres };

@@ -17,11 +17,17 @@ export interface LeaseRequest {
   leaseUntil: Date;
 }
 
+/** The NOTIFY channel on which new queued jobs are announced to dispatchers in other processes. */
+export const JOBS_CHANNEL = 'roost_jobs';
+
 export class JobsStore {
   constructor(private readonly db: Db) {}
 
+  /** Queues jobs; dispatchers elsewhere hear of them when the transaction commits. */
   async insert(rows: NewJob[]): Promise<void> {
-    if (rows.length) await this.db.insert(jobs).values(rows);
+    if (!rows.length) return;
+    await this.db.insert(jobs).values(rows);
+    await this.db.execute(sql`select pg_notify(${JOBS_CHANNEL}, ${String(rows.length)})`);
   }
 
   async get(id: string): Promise<JobRow | undefined> {
@@ -121,8 +127,9 @@ export class JobsStore {
       .where(eq(jobs.id, id));
   }
 
+  /** Ends a job without a result from its agent (lost, no agent, killed); no agent can deliver one any more. */
   async finish(id: string): Promise<void> {
-    await this.db.update(jobs).set({ state: 'done', leaseUntil: null }).where(eq(jobs.id, id));
+    await this.db.update(jobs).set({ state: 'done', leaseUntil: null, agentId: null }).where(eq(jobs.id, id));
   }
 
   /** Queued jobs whose wait for an agent of their group has run out. */

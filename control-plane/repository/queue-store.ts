@@ -6,8 +6,14 @@ import { queue } from './schema.ts';
 
 export type QueueRow = typeof queue.$inferSelect;
 
-/** The NOTIFY channel on which a topic name is announced when a message for it commits. */
+/** The NOTIFY channel on which `topic:id` is announced when a message commits. */
 export const QUEUE_CHANNEL = 'roost_queue';
+
+/** Splits a QUEUE_CHANNEL payload. */
+export function parseQueueNotice(payload: string): { topic: string; id: number } {
+  const at = payload.lastIndexOf(':');
+  return { topic: payload.slice(0, at), id: Number(payload.slice(at + 1)) };
+}
 
 export class QueueStore {
   constructor(private readonly db: Db) {}
@@ -27,7 +33,7 @@ export class QueueStore {
         ...(options.availableAt ? { availableAt: options.availableAt } : {}),
       })
       .returning({ id: queue.id });
-    await this.db.execute(sql`select pg_notify(${QUEUE_CHANNEL}, ${topic})`);
+    await this.db.execute(sql`select pg_notify(${QUEUE_CHANNEL}, ${`${topic}:${row!.id}`})`);
     return row!.id;
   }
 

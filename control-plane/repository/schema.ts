@@ -12,6 +12,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { State } from '../../protocol/states.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 
@@ -40,7 +41,7 @@ export const executions = pgTable(
     namespace: text('namespace').notNull(),
     flowId: text('flow_id').notNull(),
     flowRevision: integer('flow_revision').notNull(),
-    state: text('state').notNull(),
+    state: text('state').$type<State>().notNull(),
     histories: jsonb('histories').$type<StateHistory[]>().notNull(),
     inputs: jsonb('inputs').$type<Record<string, unknown>>().notNull(),
     outputs: jsonb('outputs').$type<Record<string, unknown>>(),
@@ -73,7 +74,7 @@ export const taskRuns = pgTable(
     parentTaskRunId: text('parent_task_run_id'),
     taskId: text('task_id').notNull(),
     value: text('value'),
-    state: text('state').notNull(),
+    state: text('state').$type<State>().notNull(),
     histories: jsonb('histories').$type<StateHistory[]>().notNull(),
     attempts: jsonb('attempts').$type<Attempt[]>().notNull(),
     outputs: jsonb('outputs').$type<Record<string, unknown>>(),
@@ -106,6 +107,8 @@ export const jobs = pgTable(
     leaseUntil: ts('lease_until'),
     /** how many attempts were lost with their agent */
     agentLost: integer('agent_lost').notNull().default(0),
+    /** what happens when no live agent of the group exists: WAIT | FAIL | CANCEL */
+    fallback: text('fallback').notNull().default('WAIT'),
     /** when WAIT ends for a job no agent of its group can take (null = wait forever) */
     waitUntil: ts('wait_until'),
     createdAt: ts('created_at').notNull().defaultNow(),

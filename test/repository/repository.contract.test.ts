@@ -1,6 +1,6 @@
 // One contract suite for the repository, run on real Postgres and on embedded PGlite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, QUEUE_CHANNEL } from '../../control-plane/repository/index.ts';
+import { type Database, parseQueueNotice, QUEUE_CHANNEL } from '../../control-plane/repository/index.ts';
 import { newId } from '../../protocol/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
@@ -116,7 +116,8 @@ describe.each(drivers)('repository on %s', (driver) => {
     const arrived = new Promise<void>((r) => {
       resolveSeen = r;
     });
-    const unlisten = await db.connection.listen(QUEUE_CHANNEL, (topic) => {
+    const unlisten = await db.connection.listen(QUEUE_CHANNEL, (payload) => {
+      const { topic } = parseQueueNotice(payload);
       seen.push(topic);
       if (topic === 'announced') resolveSeen();
     });

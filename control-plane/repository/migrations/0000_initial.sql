@@ -53,6 +53,7 @@ CREATE TABLE "jobs" (
 	"agent_id" text,
 	"lease_until" timestamp (3) with time zone,
 	"agent_lost" integer DEFAULT 0 NOT NULL,
+	"fallback" text DEFAULT 'WAIT' NOT NULL,
 	"wait_until" timestamp (3) with time zone,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );

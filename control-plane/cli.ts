@@ -1,0 +1,226 @@
+// The `roost` command: `server`, `flow`, `execution` here; `agent` is the agent's own CLI.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { validateFlowSource } from '../protocol/flow/index.ts';
+import { RoostError } from '../protocol/index.ts';
+import { ApiClient } from './client.ts';
+import { resolveConfig, SETTINGS } from './config.ts';
+import { startServer } from './server.ts';
+
+const USAGE = `usage: roost <command>
+
+  server local                 every component, embedded PGlite, broker and one agent (./.roost)
+  server standalone            every component against ROOST_DATABASE_URL
+  agent start --url URL        run an agent (see: roost agent help)
+  flow apply FILE...           store flows (a new revision when the source changed)
+  flow validate FILE|DIR...    check flows locally; exit code 1 on any error
+  execution run NS FLOW_ID [--input k=v]... [--label k=v]... [--wait]
+
+API commands take --server URL (ROOST_SERVER, default http://localhost:8080) and --token (ROOST_TOKEN).`;
+
+type Out = (line: string) => void;
+
+export async function main(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`)): Promise<void> {
+  try {
+    process.exitCode = await run(argv, out);
+  } catch (error) {
+    const roost = error instanceof RoostError ? error : RoostError.from(error);
+    process.stderr.write(
+      `roost: ${roost.message}${roost.code === 'ROOST_INTERNAL' ? '' : ` (${roost.code})`}\n`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+async function run(argv: string[], out: Out): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  switch (command) {
+    case 'server':
+      return serverCommand(sub, rest, out);
+    case 'agent': {
+      const { agentMain } = await import('../agent/index.ts');
+      await agentMain(argv.slice(1));
+      return 0;
+    }
+    case 'flow':
+      return flowCommand(sub, rest, out);
+    case 'execution':
+      return executionCommand(sub, rest, out);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out(USAGE);
+      return 0;
+    default:
+      throw new RoostError('ROOST_CONFIG', `unknown command '${command}'\n${USAGE}`);
+  }
+}
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new RoostError('ROOST_CONFIG', (error as Error).message);
+  }
+}
+
+async function serverCommand(mode: string | undefined, args: string[], out: Out): Promise<number> {
+  if (mode !== 'local' && mode !== 'standalone') {
+    throw new RoostError(
+      'ROOST_CONFIG',
+      `'roost server ${mode ?? ''}' is not a server mode: use local or standalone`,
+    );
+  }
+  const options = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
+  const { values } = parse(args, { ...options, config: { type: 'string' } });
+  const config = resolveConfig(mode, values as Record<string, string | undefined>);
+  const server = await startServer({ mode, config });
+  const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  out(`Roost ${mode} is running.`);
+  out(`  API and UI:       http://${shownHost}:${server.httpPort}`);
+  out(`  MQTT over WS:     ws://${shownHost}:${server.httpPort}/mqtt`);
+  out(
+    server.mqttPort
+      ? `  MQTT over TCP:    mqtt://${shownHost}:${server.mqttPort}`
+      : '  MQTT over TCP:    off',
+  );
+  out(`  database:         ${config.databaseUrl ? 'Postgres' : `embedded PGlite in ${config.dataDir}/db`}`);
+  if (mode === 'local') {
+    out(`  agent secret:     in ${config.dataDir}/agent-secret (agents need ROOST_AGENT_SECRET set to it)`);
+    if (config.host === '127.0.0.1')
+      out('  The API has no authentication yet, so it listens on 127.0.0.1 only; use --host to change.');
+  }
+  out('Press Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) {
+        out('Forced stop.');
+        process.exit(130);
+      }
+      stopping = true;
+      out('Stopping (Ctrl-C again to force)...');
+      void server.stop().then(resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  out('Stopped.');
+  return 0;
+}
+
+const apiOptions = { server: { type: 'string' as const }, token: { type: 'string' as const } };
+
+function client(values: { server?: unknown; token?: unknown }): ApiClient {
+  const server = (values.server as string | undefined) ?? process.env.ROOST_SERVER ?? 'http://localhost:8080';
+  return new ApiClient({ server, token: (values.token as string | undefined) ?? process.env.ROOST_TOKEN });
+}
+
+/** Flow files named directly, or every .yml/.yaml file inside named directories. */
+function flowFiles(paths: string[]): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+      for (const name of readdirSync(path).sort()) if (/\.ya?ml$/.test(name)) files.push(join(path, name));
+    } else files.push(path);
+  }
+  return files;
+}
+
+function readSource(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new RoostError('ROOST_CONFIG', `cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+async function flowCommand(sub: string | undefined, args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(args, apiOptions);
+  if (!positionals.length)
+    throw new RoostError('ROOST_CONFIG', `roost flow ${sub ?? ''}: name at least one file`);
+  if (sub === 'validate') {
+    let failed = 0;
+    for (const file of flowFiles(positionals)) {
+      const { flow, errors } = validateFlowSource(readSource(file));
+      if (flow) out(`${file}: ok (${flow.namespace}.${flow.id})`);
+      for (const issue of errors) out(`${file}:${issue.line ?? 1}:${issue.column ?? 1}: ${issue.message}`);
+      if (errors.length) failed++;
+    }
+    return failed ? 1 : 0;
+  }
+  if (sub === 'apply') {
+    const api = client(values);
+    for (const file of flowFiles(positionals)) {
+      const flow = await api.request<{ namespace: string; id: string; revision: number }>(
+        'POST',
+        '/api/v1/flows',
+        {
+          type: 'application/x-yaml',
+          data: readSource(file),
+        },
+      );
+      out(`${file}: ${flow.namespace}.${flow.id} revision ${flow.revision}`);
+    }
+    return 0;
+  }
+  throw new RoostError('ROOST_CONFIG', `unknown command 'roost flow ${sub ?? ''}': use apply or validate`);
+}
+
+function pairs(items: string[] | undefined, what: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const item of items ?? []) {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new RoostError('ROOST_CONFIG', `${what} '${item}' must be written key=value`);
+    result[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return result;
+}
+
+interface ExecutionJson {
+  id: string;
+  state: { current: string };
+  taskRunList: { id: string; taskId: string; state: { current: string } }[];
+  outputs?: unknown;
+}
+
+async function executionCommand(sub: string | undefined, args: string[], out: Out): Promise<number> {
+  if (sub !== 'run')
+    throw new RoostError('ROOST_CONFIG', `unknown command 'roost execution ${sub ?? ''}': use run`);
+  const { values, positionals } = parse(args, {
+    ...apiOptions,
+    input: { type: 'string', multiple: true },
+    label: { type: 'string', multiple: true },
+    wait: { type: 'boolean' },
+  });
+  const [namespace, flowId] = positionals;
+  if (!namespace || !flowId)
+    throw new RoostError('ROOST_CONFIG', 'usage: roost execution run NAMESPACE FLOW_ID');
+  const api = client(values);
+  const labels = Object.entries(pairs(values.label as string[] | undefined, 'label'))
+    .map(([k, v]) => `labels=${encodeURIComponent(`${k}:${v}`)}`)
+    .join('&');
+  const execution = await api.request<ExecutionJson>(
+    'POST',
+    `/api/v1/executions/${encodeURIComponent(namespace)}/${encodeURIComponent(flowId)}${labels ? `?${labels}` : ''}`,
+    { type: 'application/json', data: JSON.stringify(pairs(values.input as string[] | undefined, 'input')) },
+  );
+  out(`execution ${execution.id} created`);
+  if (!values.wait) return 0;
+  let last = execution;
+  const seen = new Map<string, string>();
+  await api.follow(`/api/v1/executions/${execution.id}/follow`, (data) => {
+    last = data as ExecutionJson;
+    for (const run of last.taskRunList) {
+      if (seen.get(run.id) !== run.state.current) {
+        seen.set(run.id, run.state.current);
+        out(`  ${run.taskId}: ${run.state.current}`);
+      }
+    }
+  });
+  out(`execution ${last.id} ended ${last.state.current}`);
+  if (last.outputs !== undefined) out(`outputs: ${JSON.stringify(last.outputs)}`);
+  return last.state.current === 'SUCCESS' || last.state.current === 'WARNING' ? 0 : 1;
+}

@@ -1,0 +1,108 @@
+// Server configuration: one typed schema; flags > environment (ROOST_*) > YAML config file > defaults.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { RoostError } from '../protocol/index.ts';
+
+export interface ServerConfig {
+  /** Postgres URL; none means embedded PGlite under dataDir */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  host: string;
+  port: number;
+  /** MQTT TCP port of the embedded broker (0 = off) */
+  mqttPort: number;
+  /** address the MQTT TCP listener binds */
+  mqttHost: string;
+  /** shared secret agents present until enrolment lands */
+  agentSecret: string | undefined;
+  leaseMs: number;
+  logLevel: string;
+  logFormat: 'json' | 'pretty' | undefined;
+}
+
+interface Setting {
+  key: keyof ServerConfig;
+  flag: string;
+  env: string;
+  type: 'string' | 'int';
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { key: 'databaseUrl', flag: 'database-url', env: 'ROOST_DATABASE_URL', type: 'string' },
+  { key: 'dataDir', flag: 'data-dir', env: 'ROOST_DATA_DIR', type: 'string' },
+  { key: 'host', flag: 'host', env: 'ROOST_HOST', type: 'string' },
+  { key: 'port', flag: 'port', env: 'ROOST_PORT', type: 'int' },
+  { key: 'mqttPort', flag: 'mqtt-port', env: 'ROOST_MQTT_PORT', type: 'int' },
+  { key: 'mqttHost', flag: 'mqtt-host', env: 'ROOST_MQTT_HOST', type: 'string' },
+  { key: 'agentSecret', flag: 'agent-secret', env: 'ROOST_AGENT_SECRET', type: 'string' },
+  { key: 'leaseMs', flag: 'lease-ms', env: 'ROOST_LEASE_MS', type: 'int' },
+  { key: 'logLevel', flag: 'log-level', env: 'ROOST_LOG_LEVEL', type: 'string' },
+  { key: 'logFormat', flag: 'log-format', env: 'ROOST_LOG_FORMAT', type: 'string' },
+];
+
+export function defaultConfig(mode: 'local' | 'standalone'): ServerConfig {
+  return {
+    databaseUrl: undefined,
+    dataDir: './.roost',
+    // with no API authentication yet, `local` listens on loopback only unless told otherwise
+    host: mode === 'local' ? '127.0.0.1' : '0.0.0.0',
+    port: 8080,
+    mqttPort: 1883,
+    mqttHost: '0.0.0.0',
+    agentSecret: undefined,
+    leaseMs: 30_000,
+    logLevel: 'info',
+    logFormat: undefined,
+  };
+}
+
+function coerce(setting: Setting, raw: unknown, source: string): unknown {
+  if (setting.type === 'string') return String(raw);
+  const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RoostError(
+      'ROOST_CONFIG',
+      `${source} must be a whole number of at least 0, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+/** Resolves the configuration from flags (already parsed), environment and an optional YAML file. */
+export function resolveConfig(
+  mode: 'local' | 'standalone',
+  flags: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
+  const config = defaultConfig(mode) as unknown as Record<string, unknown>;
+  const file = flags.config ?? env.ROOST_CONFIG;
+  if (file) {
+    let document: unknown;
+    try {
+      document = parseYaml(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new RoostError(
+        'ROOST_CONFIG',
+        `config file ${file} could not be read: ${(error as Error).message}`,
+      );
+    }
+    if (document !== null && typeof document === 'object') {
+      for (const [key, value] of Object.entries(document as Record<string, unknown>)) {
+        const setting = SETTINGS.find((s) => s.key === key);
+        if (!setting) throw new RoostError('ROOST_CONFIG', `config file ${file}: unknown setting '${key}'`);
+        config[key] = coerce(setting, value, `${file}: ${key}`);
+      }
+    }
+  }
+  for (const setting of SETTINGS) {
+    const fromEnv = env[setting.env];
+    if (fromEnv !== undefined && fromEnv !== '') config[setting.key] = coerce(setting, fromEnv, setting.env);
+    const fromFlag = flags[setting.flag];
+    if (fromFlag !== undefined) config[setting.key] = coerce(setting, fromFlag, `--${setting.flag}`);
+  }
+  const resolved = config as unknown as ServerConfig;
+  if (resolved.logFormat !== undefined && resolved.logFormat !== 'json' && resolved.logFormat !== 'pretty') {
+    throw new RoostError('ROOST_CONFIG', `log format must be json or pretty, got ${resolved.logFormat}`);
+  }
+  return resolved;
+}

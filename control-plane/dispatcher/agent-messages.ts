@@ -1,0 +1,239 @@
+// What the dispatcher does with each message an agent sends: hello, heartbeat, ack, logs, result, status.
+import type { Ack, Heartbeat, Hello, JobRef, Logs, Result, Status, UpMessage } from '../../protocol/index.ts';
+import { EXECUTOR_TOPIC, type ExecutorMessage } from '../executor/index.ts';
+import type { Dispatcher } from './dispatcher.ts';
+
+export class AgentMessages {
+  constructor(private readonly d: Dispatcher) {}
+
+  async handle<K extends keyof UpMessage>(agentId: string, kind: K, message: UpMessage[K]): Promise<void> {
+    switch (kind) {
+      case 'hello':
+        return this.hello(agentId, message as Hello);
+      case 'heartbeat':
+        return this.heartbeat(agentId, message as Heartbeat);
+      case 'ack':
+        return this.ack(agentId, message as Ack);
+      case 'logs':
+        return this.logs(agentId, message as Logs);
+      case 'result':
+        return this.result(agentId, message as Result);
+      case 'status':
+        return this.status(agentId, message as Status);
+    }
+  }
+
+  private async hello(agentId: string, hello: Hello): Promise<void> {
+    const d = this.d;
+    const envelope = d.envelope();
+    if (!d.accepts(hello)) {
+      d.logger.warn({ agentId, v: hello.v }, 'agent refused: protocol version not supported');
+      d.publish(agentId, 'control', {
+        ...envelope,
+        kind: 'rejected',
+        sessionId: hello.sessionId,
+        protocol: d.protocolRange,
+        reason: `protocol version ${hello.v} is outside the supported range ${d.protocolRange.min}..${d.protocolRange.max}`,
+      });
+      return;
+    }
+    if (d.sessions.isSuperseded(hello.sessionId)) {
+      d.publish(agentId, 'control', { ...envelope, kind: 'superseded', sessionId: hello.sessionId });
+      return;
+    }
+    const now = d.now();
+    const held = new Set(hello.held.map((r) => `${r.jobId}:${r.attempt}`));
+    const { keep, drop } = await d.repository.transaction(async (tx) => {
+      await tx.agents.upsertOnline({
+        id: agentId,
+        name: hello.name,
+        labels: hello.labels,
+        slots: hello.slots,
+        sessionId: hello.sessionId,
+        agentVersion: hello.agentVersion,
+        maintenance: hello.maintenance,
+        now,
+      });
+      const leased = await tx.jobs.leasedBy(agentId);
+      const stillHeld = leased.filter((j) => held.has(`${j.id}:${j.attempt}`));
+      await tx.jobs.renew(
+        agentId,
+        stillHeld.map((j) => ({ jobId: j.id, attempt: j.attempt })),
+        new Date(now.getTime() + d.leaseMs),
+      );
+      const keepIds = new Set(stillHeld.map((j) => `${j.id}:${j.attempt}`));
+      return { keep: stillHeld, drop: hello.held.filter((r) => !keepIds.has(`${r.jobId}:${r.attempt}`)) };
+    });
+    const session = {
+      agentId,
+      sessionId: hello.sessionId,
+      name: hello.name,
+      labels: hello.labels,
+      slots: hello.slots,
+      maintenance: hello.maintenance,
+      membership: d.membership(hello.labels),
+      leases: new Map(
+        keep.map((j) => [
+          j.id,
+          {
+            attempt: j.attempt,
+            slots: j.slots,
+            executionId: j.executionId,
+            taskRunId: j.taskRunId,
+            taskId: String(j.payload.task.id),
+          },
+        ]),
+      ),
+    };
+    const replaced = d.sessions.open(session);
+    if (replaced) {
+      d.logger.warn(
+        { agentId, old: replaced.sessionId, new: hello.sessionId },
+        'a newer session of the agent replaced the older',
+      );
+      d.publish(agentId, 'control', { ...d.envelope(), kind: 'superseded', sessionId: replaced.sessionId });
+    }
+    d.publish(agentId, 'control', {
+      ...envelope,
+      kind: 'welcome',
+      sessionId: hello.sessionId,
+      protocol: d.protocolRange,
+      leaseMs: d.leaseMs,
+      heartbeatIntervalMs: d.heartbeatIntervalMs,
+      drop,
+    });
+    d.logger.info({ agentId, name: hello.name, labels: hello.labels, slots: hello.slots }, 'agent online');
+    // leases this agent had but no longer holds (lost in transit, or its buffer was wiped)
+    const orphaned = await d.repository.jobs.leasedBy(agentId);
+    if (orphaned.some((j) => !held.has(`${j.id}:${j.attempt}`) && !session.leases.has(j.id))) {
+      await this.releaseMissing(agentId, session.leases);
+    }
+    d.dispatchSoon();
+  }
+
+  private async releaseMissing(agentId: string, keep: Map<string, unknown>) {
+    const d = this.d;
+    await d.repository.transaction(async (tx) => {
+      for (const job of await tx.jobs.leasedBy(agentId)) {
+        if (!keep.has(job.id))
+          await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: job.agentLost });
+      }
+    });
+  }
+
+  private async heartbeat(agentId: string, beat: Heartbeat): Promise<void> {
+    const d = this.d;
+    const session = d.sessions.get(agentId);
+    if (!session || session.sessionId !== beat.sessionId) return;
+    const until = new Date(d.now().getTime() + d.leaseMs);
+    const held = await d.repository.jobs.renew(agentId, beat.running, until);
+    const drop = beat.running.filter((r) => !held.some((h) => h.id === r.jobId && h.attempt === r.attempt));
+    d.publish(agentId, 'control', { ...d.envelope(), kind: 'heartbeatAck', drop });
+  }
+
+  private async ack(_agentId: string, _ack: Ack): Promise<void> {
+    // Receipt is informative: the lease, renewed by heartbeats, is what keeps a job with its agent.
+  }
+
+  /** Stores a log chunk once, if the agent holds (or held) that job's attempt. */
+  private async logs(agentId: string, chunk: Logs): Promise<void> {
+    const d = this.d;
+    const lease = await this.leaseOf(agentId, chunk);
+    if (!lease) {
+      d.logger.warn(
+        { agentId, jobId: chunk.jobId, attempt: chunk.attempt },
+        'log chunk for a job the agent does not hold dropped',
+      );
+      return;
+    }
+    await d.repository.logs.insert(
+      chunk.lines.map((line, index) => ({
+        executionId: lease.executionId,
+        taskRunId: lease.taskRunId,
+        taskId: lease.taskId,
+        attempt: chunk.attempt,
+        jobId: chunk.jobId,
+        seq: chunk.seq,
+        line: index,
+        level: line.level,
+        message: line.message,
+        ts: new Date(line.ts),
+      })),
+    );
+    d.publish(agentId, 'control', {
+      ...d.envelope(),
+      kind: 'logsAck',
+      jobId: chunk.jobId,
+      attempt: chunk.attempt,
+      seq: chunk.seq,
+    });
+  }
+
+  private async leaseOf(agentId: string, ref: JobRef) {
+    const held = this.d.sessions.get(agentId)?.leases.get(ref.jobId);
+    if (held && held.attempt === ref.attempt) return held;
+    const job = await this.d.repository.jobs.get(ref.jobId);
+    if (!job || job.attempt !== ref.attempt || job.agentId !== agentId) return undefined;
+    return { executionId: job.executionId, taskRunId: job.taskRunId, taskId: String(job.payload.task.id) };
+  }
+
+  /** Records a result if (agent, job, attempt) hold the current lease; acknowledges after the commit. */
+  private async result(agentId: string, result: Result): Promise<void> {
+    const d = this.d;
+    const outcome = await d.repository.transaction(async (tx) => {
+      const job = await tx.jobs.complete(result.jobId, result.attempt, agentId);
+      if (!job) {
+        const current = await tx.jobs.get(result.jobId);
+        const duplicate =
+          current?.state === 'done' && current.attempt === result.attempt && current.agentId === agentId;
+        return { accepted: duplicate, duplicate, messageId: undefined };
+      }
+      const message: ExecutorMessage = {
+        executionId: job.executionId,
+        event: {
+          type: 'result',
+          taskRunId: job.taskRunId,
+          attempt: job.attempt,
+          agentId,
+          state: result.state,
+          outputs: result.outputs,
+          ...(result.error ? { error: result.error } : {}),
+        },
+      };
+      const messageId = await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
+        key: job.executionId,
+      });
+      return { accepted: true, duplicate: false, messageId };
+    });
+    if (outcome.messageId !== undefined) d.options.handOver(outcome.messageId);
+    d.sessions.get(agentId)?.leases.delete(result.jobId);
+    const reason = outcome.accepted
+      ? undefined
+      : 'the agent does not hold the current lease of this job and attempt';
+    if (!outcome.accepted) {
+      d.logger.warn(
+        { agentId, jobId: result.jobId, attempt: result.attempt },
+        'result rejected: stale or not the lease holder',
+      );
+    }
+    d.publish(agentId, 'control', {
+      ...d.envelope(),
+      kind: 'resultAck',
+      jobId: result.jobId,
+      attempt: result.attempt,
+      accepted: outcome.accepted,
+      ...(reason ? { reason } : {}),
+    });
+    if (outcome.messageId !== undefined) d.dispatchSoon();
+  }
+
+  private async status(agentId: string, status: Status): Promise<void> {
+    const d = this.d;
+    if (status.online) return;
+    const session = d.sessions.close(agentId, status.sessionId);
+    if (!session) return;
+    await d.repository.agents.markOffline(agentId, status.sessionId, d.now());
+    d.logger.warn({ agentId }, 'agent offline (connection lost)');
+    await d.releaseAgent(agentId, `agent ${session.name} (${agentId}) went offline`);
+  }
+}

@@ -1,0 +1,312 @@
+// The agent gateway: hears agents over the embedded broker, grants leases on queued jobs to live agents
+// of the right group, accepts results only from the lease holder, and re-dispatches work of lost agents.
+import type { AedesPublishPacket, PublishPacket } from 'aedes';
+import {
+  ALL_UP_TOPICS,
+  type Control,
+  type DownKind,
+  decodeUp,
+  downTopic,
+  encode,
+  type Hello,
+  isDecodableUp,
+  type Job,
+  newId,
+  PROTOCOL_VERSION,
+  parseUpTopic,
+  protocolSupported,
+  SUPPORTED_PROTOCOL,
+  type UpMessage,
+} from '../../protocol/index.ts';
+import type { Logger } from '../logger.ts';
+import type { Connection, JobRow, NewJob, Repository, Unlisten } from '../repository/index.ts';
+import { JOBS_CHANNEL } from '../repository/index.ts';
+import { AgentMessages } from './agent-messages.ts';
+import type { Broker } from './broker.ts';
+import { membershipOf, type WorkerGroupSelector } from './groups.ts';
+import { failTask, grantLease, releaseLost } from './leases.ts';
+import { type AgentSession, Sessions } from './sessions.ts';
+
+export interface DispatcherOptions {
+  repository: Repository;
+  connection: Pick<Connection, 'listen'>;
+  broker: Broker;
+  logger: Logger;
+  /** hands an executor message committed here to the local executor */
+  handOver: (messageId: number) => void;
+  leaseMs?: number;
+  heartbeatIntervalMs?: number;
+  /** a task whose agents die this many times fails instead of taking down the fleet (default 2) */
+  maxAgentLost?: number;
+  now?: () => Date;
+}
+
+type DispatcherState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export class Dispatcher {
+  readonly sessions = new Sessions();
+  private state: DispatcherState = 'idle';
+  private groups: WorkerGroupSelector[] = [];
+  private unlisten: Unlisten | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private dispatching: Promise<void> | undefined;
+  private dispatchAgain = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly messages: AgentMessages;
+  readonly leaseMs: number;
+  readonly heartbeatIntervalMs: number;
+  private readonly maxAgentLost: number;
+  readonly now: () => Date;
+  private readonly deliver = (packet: AedesPublishPacket, done: () => void) => {
+    done();
+    this.track(this.onPacket(packet.topic, packet.payload as Buffer));
+  };
+
+  constructor(readonly options: DispatcherOptions) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(this.leaseMs / 3));
+    this.maxAgentLost = options.maxAgentLost ?? 2;
+    this.now = options.now ?? (() => new Date());
+    this.messages = new AgentMessages(this);
+  }
+
+  get repository(): Repository {
+    return this.options.repository;
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    this.groups = (await this.repository.agents.workerGroups()).map((g) => ({
+      key: g.key,
+      selector: g.selector,
+    }));
+    await new Promise<void>((resolve) =>
+      this.options.broker.aedes.subscribe(ALL_UP_TOPICS, this.deliver, resolve),
+    );
+    this.unlisten = await this.options.connection.listen(JOBS_CHANNEL, () => this.dispatchSoon());
+    const sweepMs = Math.max(100, Math.min(5_000, Math.floor(this.leaseMs / 4)));
+    this.sweepTimer = setInterval(() => this.track(this.sweep()), sweepMs);
+    this.sweepTimer.unref();
+    this.logger.info({ leaseMs: this.leaseMs }, 'dispatcher started');
+    this.dispatchSoon();
+  }
+
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    clearInterval(this.sweepTimer);
+    await new Promise<void>((resolve) =>
+      this.options.broker.aedes.unsubscribe(ALL_UP_TOPICS, this.deliver, resolve),
+    );
+    await this.unlisten?.();
+    await this.dispatching;
+    await Promise.allSettled([...this.inFlight]);
+    this.state = 'stopped';
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Jobs just committed in this process: fail those that must not wait, and dispatch the rest now. */
+  jobsCreated(jobs: readonly NewJob[]): void {
+    const mustNotWait = jobs.filter(
+      (j) => j.fallback && j.fallback !== 'WAIT' && !this.sessions.groupHasAgents(j.workerGroup ?? null),
+    );
+    if (mustNotWait.length) this.track(this.failUnplaceable(mustNotWait.map((j) => j.id)));
+    this.dispatchSoon();
+  }
+
+  membership(labels: Record<string, string>) {
+    return membershipOf(labels, this.groups);
+  }
+
+  publish(agentId: string, kind: DownKind, message: Control | Job): void {
+    const packet = {
+      cmd: 'publish',
+      topic: downTopic(agentId, kind),
+      payload: encode(message),
+      qos: 1,
+      retain: false,
+      dup: false,
+    } as PublishPacket;
+    this.options.broker.aedes.publish(packet, (error) => {
+      if (error) this.logger.warn({ err: error, agentId }, 'publish to agent failed');
+    });
+  }
+
+  envelope() {
+    return { v: PROTOCOL_VERSION, id: newId() };
+  }
+
+  /** Coalesces wake-ups: one dispatch pass at a time, and one more if woken meanwhile. */
+  dispatchSoon(): void {
+    if (this.state !== 'running') return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = this.dispatchPass()
+      .catch((error) => this.logger.error({ err: error }, 'dispatch pass failed'))
+      .finally(() => {
+        this.dispatching = undefined;
+        if (this.dispatchAgain) {
+          this.dispatchAgain = false;
+          this.dispatchSoon();
+        }
+      });
+  }
+
+  /** Gives each available agent the oldest job it may take, round after round, until none is taken. */
+  private async dispatchPass(): Promise<void> {
+    for (;;) {
+      let granted = 0;
+      for (const session of this.sessions.available()) {
+        if (this.state !== 'running') return;
+        if (await this.leaseTo(session)) granted++;
+      }
+      if (!granted) return;
+    }
+  }
+
+  private async leaseTo(session: AgentSession): Promise<boolean> {
+    const now = this.now();
+    const job = await this.repository.transaction((tx) =>
+      grantLease(
+        tx,
+        {
+          agentId: session.agentId,
+          groups: session.membership.groups,
+          inDefaultGroup: session.membership.inDefaultGroup,
+          freeSlots: this.sessions.freeSlots(session),
+          leaseUntil: new Date(now.getTime() + this.leaseMs),
+        },
+        now,
+      ),
+    );
+    if (!job) return false;
+    const task = job.payload.task;
+    session.leases.set(job.id, {
+      attempt: job.attempt,
+      slots: job.slots,
+      executionId: job.executionId,
+      taskRunId: job.taskRunId,
+      taskId: String(task.id),
+    });
+    this.publish(session.agentId, 'jobs', {
+      ...this.envelope(),
+      jobId: job.id,
+      attempt: job.attempt,
+      leaseMs: this.leaseMs,
+      executionId: job.executionId,
+      taskRunId: job.taskRunId,
+      slots: job.slots,
+      offline: job.offline,
+      task,
+      context: job.payload.context,
+    });
+    return true;
+  }
+
+  private async onPacket(topic: string, payload: Buffer): Promise<void> {
+    const parsed = parseUpTopic(topic);
+    if (!parsed || !isDecodableUp(parsed.kind)) {
+      this.logger.warn({ topic }, 'message on an unknown topic dropped');
+      return;
+    }
+    const decoded = decodeUp(parsed.kind, payload);
+    if (!decoded.ok) {
+      this.logger.warn(
+        { agentId: parsed.agentId, kind: parsed.kind, reason: decoded.error },
+        'malformed agent message dropped',
+      );
+      return;
+    }
+    try {
+      await this.messages.handle(parsed.agentId, parsed.kind, decoded.value as UpMessage[typeof parsed.kind]);
+    } catch (error) {
+      this.logger.error({ err: error, agentId: parsed.agentId, kind: parsed.kind }, 'agent message failed');
+    }
+  }
+
+  /** Checks a hello's protocol version. */
+  accepts(hello: Hello): boolean {
+    return protocolSupported(hello.v);
+  }
+
+  readonly protocolRange = { min: SUPPORTED_PROTOCOL.min, max: SUPPORTED_PROTOCOL.max };
+
+  /** Releases every lease of a lost agent; each job goes back to the queue or fails. */
+  async releaseAgent(agentId: string, reason: string): Promise<void> {
+    const now = this.now();
+    const failed = await this.repository.transaction(async (tx) => {
+      const ids: number[] = [];
+      for (const job of await tx.jobs.leasedBy(agentId)) {
+        const id = await releaseLost(tx, job, reason, this.maxAgentLost, now);
+        if (id !== undefined) ids.push(id);
+      }
+      return ids;
+    });
+    for (const id of failed) this.options.handOver(id);
+    this.dispatchSoon();
+  }
+
+  /** Safety net: leases that ran out (agent silent), and jobs whose wait for an agent is over. */
+  private async sweep(): Promise<void> {
+    if (this.state !== 'running') return;
+    const now = this.now();
+    try {
+      const handed = await this.repository.transaction(async (tx) => {
+        const ids: number[] = [];
+        for (const job of await tx.jobs.expired(now)) {
+          this.sessions.get(job.agentId ?? '')?.leases.delete(job.id);
+          const id = await releaseLost(
+            tx,
+            job,
+            `lease of agent ${job.agentId} expired`,
+            this.maxAgentLost,
+            now,
+          );
+          if (id !== undefined) ids.push(id);
+        }
+        for (const job of await tx.jobs.waitExpired(now))
+          ids.push(await failTask(tx, job, noAgentError(job)));
+        return ids;
+      });
+      for (const id of handed) this.options.handOver(id);
+      if (handed.length) this.dispatchSoon();
+    } catch (error) {
+      this.logger.error({ err: error }, 'lease sweep failed');
+    }
+  }
+
+  private async failUnplaceable(jobIds: string[]): Promise<void> {
+    const handed = await this.repository.transaction(async (tx) => {
+      const ids: number[] = [];
+      for (const jobId of jobIds) {
+        const job = await tx.jobs.get(jobId);
+        if (job?.state === 'queued') ids.push(await failTask(tx, job, noAgentError(job)));
+      }
+      return ids;
+    });
+    for (const id of handed) this.options.handOver(id);
+  }
+
+  track(work: Promise<unknown>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+}
+
+function noAgentError(job: JobRow) {
+  const group = job.workerGroup ? `worker group '${job.workerGroup}'` : 'the default worker group';
+  return {
+    message: `no agent of ${group} was available to run the task (fallback ${job.fallback})`,
+    code: 'ROOST_NO_AGENT',
+  };
+}

@@ -1,0 +1,67 @@
+// Lease bookkeeping inside a transaction: granting an attempt, and giving up one whose agent was lost.
+import { EXECUTOR_TOPIC, type ExecutorMessage } from '../executor/index.ts';
+import type { JobRow, LeaseRequest, Repository } from '../repository/index.ts';
+
+/** Leases the next job the agent may take and marks its task run's new attempt RUNNING. */
+export async function grantLease(
+  tx: Repository,
+  request: LeaseRequest,
+  now: Date,
+): Promise<JobRow | undefined> {
+  const job = await tx.jobs.leaseNext(request);
+  if (!job) return undefined;
+  await tx.executions.startAttempt(
+    job.taskRunId,
+    { state: 'RUNNING', startDate: now.toISOString(), agentId: request.agentId },
+    now,
+  );
+  return job;
+}
+
+/**
+ * Gives up a lease whose agent was lost: the attempt ends FAILED and the job is queued again as its
+ * next attempt, unless it has now lost `maxAgentLost` agents, in which case the task fails. Returns
+ * the executor message id when the task failed.
+ */
+export async function releaseLost(
+  tx: Repository,
+  job: JobRow,
+  reason: string,
+  maxAgentLost: number,
+  now: Date,
+): Promise<number | undefined> {
+  const error = { message: reason, code: 'ROOST_AGENT_LOST' };
+  await tx.executions.endLastAttempt(job.taskRunId, { state: 'FAILED', endDate: now.toISOString(), error });
+  const lost = job.agentLost + 1;
+  if (lost < maxAgentLost) {
+    await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: lost });
+    return undefined;
+  }
+  return failTask(tx, job, {
+    message: `task failed: ${lost} agents were lost while running it (last: ${reason})`,
+    code: 'ROOST_AGENT_LOST',
+  });
+}
+
+/** Ends a job without an agent result and tells the executor the task failed. */
+export async function failTask(
+  tx: Repository,
+  job: JobRow,
+  error: { message: string; code: string },
+): Promise<number> {
+  await tx.jobs.finish(job.id);
+  const message: ExecutorMessage = {
+    executionId: job.executionId,
+    event: {
+      type: 'result',
+      taskRunId: job.taskRunId,
+      attempt: job.attempt,
+      state: 'FAILED',
+      outputs: {},
+      error,
+    },
+  };
+  return tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
+    key: job.executionId,
+  });
+}

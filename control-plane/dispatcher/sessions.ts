@@ -1,0 +1,76 @@
+// Live agent sessions as this dispatcher sees them: labels, groups, slots and the leases each holds.
+import type { Membership } from './groups.ts';
+
+export interface HeldLease {
+  attempt: number;
+  slots: number;
+  executionId: string;
+  taskRunId: string;
+  taskId: string;
+}
+
+export interface AgentSession {
+  agentId: string;
+  sessionId: string;
+  name: string;
+  labels: Record<string, string>;
+  slots: number;
+  maintenance: boolean;
+  membership: Membership;
+  leases: Map<string, HeldLease>;
+}
+
+export class Sessions {
+  private readonly byAgent = new Map<string, AgentSession>();
+  /** sessions a newer session of the same agent replaced; they are told to stop if they come back */
+  private readonly superseded = new Set<string>();
+  private cursor = 0;
+
+  get(agentId: string): AgentSession | undefined {
+    return this.byAgent.get(agentId);
+  }
+
+  /** Registers a session; returns the session it replaced, if any. */
+  open(session: AgentSession): AgentSession | undefined {
+    const previous = this.byAgent.get(session.agentId);
+    if (previous && previous.sessionId !== session.sessionId) this.superseded.add(previous.sessionId);
+    this.byAgent.set(session.agentId, session);
+    return previous?.sessionId === session.sessionId ? undefined : previous;
+  }
+
+  isSuperseded(sessionId: string): boolean {
+    return this.superseded.has(sessionId);
+  }
+
+  close(agentId: string, sessionId: string): AgentSession | undefined {
+    const session = this.byAgent.get(agentId);
+    if (!session || session.sessionId !== sessionId) return undefined;
+    this.byAgent.delete(agentId);
+    return session;
+  }
+
+  all(): AgentSession[] {
+    return [...this.byAgent.values()];
+  }
+
+  freeSlots(session: AgentSession): number {
+    let used = 0;
+    for (const lease of session.leases.values()) used += lease.slots;
+    return session.slots - used;
+  }
+
+  /** Sessions that can take work now, starting after the last one served so work spreads evenly. */
+  available(): AgentSession[] {
+    const sessions = this.all().filter((s) => !s.maintenance && this.freeSlots(s) > 0);
+    if (!sessions.length) return sessions;
+    const start = this.cursor++ % sessions.length;
+    return [...sessions.slice(start), ...sessions.slice(0, start)];
+  }
+
+  /** Whether any live, non-maintenance agent belongs to the group (undefined = default group). */
+  groupHasAgents(group: string | null): boolean {
+    return this.all().some((s) =>
+      group === null ? s.membership.inDefaultGroup : s.membership.groups.includes(group),
+    );
+  }
+}

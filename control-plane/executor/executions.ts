@@ -1,0 +1,65 @@
+// Creating an execution: inputs checked first, then the execution row and its start message committed
+// together. Nothing is written when the flow is missing or an input is bad.
+import { type Flow, flowLabels, validateInputValues } from '../../protocol/flow/index.ts';
+import { newId, RoostError, State } from '../../protocol/index.ts';
+import type { ExecutionRow, Repository } from '../repository/index.ts';
+import { EXECUTOR_TOPIC, type ExecutorMessage } from './events.ts';
+
+export interface NewExecutionRequest {
+  namespace: string;
+  flowId: string;
+  /** input values as given (strings from a form or the CLI, JSON values from the API) */
+  inputs?: Record<string, unknown>;
+  labels?: Record<string, string>;
+  trigger?: Record<string, unknown>;
+  now?: Date;
+}
+
+export interface CreatedExecution {
+  execution: ExecutionRow;
+  /** the queue message that starts it: hand it to the local executor after the commit */
+  messageId: number;
+}
+
+export async function createExecution(
+  repository: Repository,
+  request: NewExecutionRequest,
+): Promise<CreatedExecution> {
+  return repository.transaction(async (tx) => {
+    const row = await tx.flows.latest(request.namespace, request.flowId);
+    if (!row) {
+      throw new RoostError('ROOST_NOT_FOUND', `flow ${request.namespace}.${request.flowId} does not exist`);
+    }
+    const flow = row.document as Flow;
+    if (flow.disabled) {
+      throw new RoostError('ROOST_CONFLICT', `flow ${request.namespace}.${request.flowId} is disabled`);
+    }
+    const { values, errors } = validateInputValues(flow, request.inputs ?? {});
+    if (errors.length) {
+      throw new RoostError('ROOST_INPUT_INVALID', errors.map((e) => e.message).join('; '), {
+        details: { errors },
+      });
+    }
+    const now = request.now ?? new Date();
+    const labels: Record<string, string> = {};
+    for (const { key, value } of flowLabels(flow)) labels[key] = value;
+    Object.assign(labels, request.labels);
+    const execution = await tx.executions.insert({
+      id: newId(),
+      namespace: row.namespace,
+      flowId: row.flowId,
+      flowRevision: row.revision,
+      state: State.CREATED,
+      histories: [{ state: State.CREATED, date: now.toISOString() }],
+      inputs: values,
+      labels,
+      trigger: request.trigger ?? null,
+      startDate: now,
+    });
+    const message: ExecutorMessage = { executionId: execution.id, event: { type: 'start' } };
+    const messageId = await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
+      key: execution.id,
+    });
+    return { execution, messageId };
+  });
+}

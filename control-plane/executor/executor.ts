@@ -1,0 +1,107 @@
+// The executor component: takes executor messages from the queue, locks the execution, decides, and
+// commits the decision in the same transaction; then tells local listeners (dispatcher, webserver).
+import { EventEmitter } from 'node:events';
+import { isTerminal } from '../../protocol/index.ts';
+import type { Logger } from '../logger.ts';
+import { QueueConsumer } from '../queue/index.ts';
+import type { Connection, NewJob, QueueRow, Repository } from '../repository/index.ts';
+import { decide } from './decide.ts';
+import { EXECUTOR_TOPIC, type ExecutorMessage } from './events.ts';
+import { FlowPlans } from './plans.ts';
+import type { Decision } from './state.ts';
+
+export interface ExecutorOptions {
+  repository: Repository;
+  connection: Pick<Connection, 'listen'>;
+  logger: Logger;
+  now?: () => Date;
+  pollIntervalMs?: number;
+}
+
+export interface Committed {
+  executionId: string;
+  jobs: NewJob[];
+  /** the execution reached a terminal state in this decision */
+  ended: boolean;
+  changed: boolean;
+}
+
+export interface ExecutorEvents {
+  /** after each committed decision */
+  committed: [Committed];
+}
+
+export class Executor extends EventEmitter<ExecutorEvents> {
+  private readonly consumer: QueueConsumer<Committed | undefined>;
+  private readonly plans = new FlowPlans();
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ExecutorOptions) {
+    super();
+    this.now = options.now ?? (() => new Date());
+    this.consumer = new QueueConsumer({
+      topic: EXECUTOR_TOPIC,
+      repository: options.repository,
+      connection: options.connection,
+      handle: (tx, message) => this.handle(tx, message),
+      afterCommit: (committed) => {
+        if (committed) this.emit('committed', committed);
+      },
+      onError: (error, id) =>
+        this.options.logger.error({ err: error, messageId: id }, 'executor message failed'),
+      now: this.now,
+      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.start();
+    this.options.logger.info('executor started');
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+  }
+
+  /** Handles a message committed in this process right away (the in-memory hand-over). */
+  handOver(messageId: number): void {
+    this.consumer.handOver(messageId);
+  }
+
+  private async handle(tx: Repository, message: QueueRow): Promise<Committed | undefined> {
+    const { executionId, event } = message.payload as unknown as ExecutorMessage;
+    const execution = await tx.executions.lock(executionId);
+    if (!execution) {
+      this.options.logger.warn({ executionId }, 'executor message for a missing execution dropped');
+      return undefined;
+    }
+    if (isTerminal(execution.state)) return undefined;
+    const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
+    const taskRuns = await tx.executions.taskRuns(executionId);
+    const decision = decide(plan, execution, taskRuns, event, this.now());
+    await write(tx, executionId, decision);
+    return {
+      executionId,
+      jobs: decision.jobs,
+      ended: decision.execution?.state !== undefined && isTerminal(decision.execution.state),
+      changed: hasChanges(decision),
+    };
+  }
+}
+
+function hasChanges(decision: Decision): boolean {
+  return (
+    decision.execution !== undefined ||
+    decision.insertTaskRuns.length > 0 ||
+    decision.updateTaskRuns.length > 0 ||
+    decision.jobs.length > 0
+  );
+}
+
+async function write(tx: Repository, executionId: string, decision: Decision): Promise<void> {
+  if (decision.execution) await tx.executions.update(executionId, decision.execution);
+  await tx.executions.insertTaskRuns(decision.insertTaskRuns);
+  for (const { id, patch } of decision.updateTaskRuns) await tx.executions.updateTaskRun(id, patch);
+  await tx.jobs.insert(decision.jobs);
+  await tx.logs.insert(decision.logs);
+}

@@ -1,0 +1,41 @@
+// A flow prepared for execution: every task indexed by id with its plugin defaults applied.
+import {
+  applyPluginDefaults,
+  type Flow,
+  resolveTaskType,
+  type TaskDef,
+  type TaskTypeInfo,
+} from '../../protocol/flow/index.ts';
+import { walkTaskTree } from '../../protocol/flow/walk.ts';
+
+export interface FlowPlan {
+  readonly flow: Flow;
+  readonly revision: number;
+  /** tasks by id, plugin defaults applied */
+  readonly tasks: ReadonlyMap<string, TaskDef>;
+  /** the canonical registry entry of each task, by task id */
+  readonly types: ReadonlyMap<string, TaskTypeInfo>;
+}
+
+export function planFlow(flow: Flow, revision: number): FlowPlan {
+  const tasks = new Map<string, TaskDef>();
+  const types = new Map<string, TaskTypeInfo>();
+  for (const walked of walkTaskTree(flow)) {
+    const task = walked.task as TaskDef;
+    if (typeof task.id !== 'string' || !walked.info) continue;
+    tasks.set(task.id, applyPluginDefaults(flow, task));
+    types.set(task.id, walked.info);
+  }
+  return { flow, revision, tasks, types };
+}
+
+/** The task's definition in the plan; throws if a list names a task the plan does not hold. */
+export function taskOf(plan: FlowPlan, ref: unknown): { task: TaskDef; info: TaskTypeInfo } {
+  const id = (ref as { id?: unknown } | null)?.id;
+  const task = typeof id === 'string' ? plan.tasks.get(id) : undefined;
+  const info = typeof id === 'string' ? plan.types.get(id) : undefined;
+  if (!task || !info) throw new Error(`task ${String(id)} is not in the plan of the flow`);
+  return { task, info };
+}
+
+export { resolveTaskType };

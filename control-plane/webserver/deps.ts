@@ -1,0 +1,16 @@
+// What the webserver needs from the rest of the control plane, as narrow functions.
+import type { Duplex } from 'node:stream';
+import type { NewExecutionRequest } from '../executor/index.ts';
+import type { Logger } from '../logger.ts';
+import type { ExecutionRow, Repository } from '../repository/index.ts';
+
+export interface WebserverDeps {
+  repository: Repository;
+  logger: Logger;
+  /** creates an execution and hands it to an executor */
+  startExecution(request: NewExecutionRequest): Promise<ExecutionRow>;
+  /** calls `listener` whenever the execution changes; returns a function that stops it */
+  watchExecution(executionId: string, listener: () => void): () => void;
+  /** serves MQTT over a WebSocket stream (when a broker runs in this process) */
+  mqttStream?: (stream: Duplex) => void;
+}

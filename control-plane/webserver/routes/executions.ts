@@ -1,0 +1,124 @@
+// Execution routes, at Kestra's paths: start, read, search, follow live (server-sent events).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isTerminal, RoostError } from '../../../protocol/index.ts';
+import type { WebserverDeps } from '../deps.ts';
+import { executionJson } from '../kestra-json.ts';
+
+/** Kestra passes labels as `labels=key:value`, repeated. */
+function parseLabels(raw: string | string[] | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const item of raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]) {
+    const at = item.indexOf(':');
+    if (at <= 0) throw new RoostError('ROOST_BAD_REQUEST', `label '${item}' must be written key:value`);
+    labels[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return labels;
+}
+
+function inputsOf(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null || body === '') return {};
+  if (typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body))
+    return body as Record<string, unknown>;
+  throw new RoostError(
+    'ROOST_BAD_REQUEST',
+    'send inputs as a JSON object or a form of input names to values',
+  );
+}
+
+export function executionRoutes(app: FastifyInstance, deps: WebserverDeps) {
+  const { repository } = deps;
+
+  async function load(id: string) {
+    const execution = await repository.executions.get(id);
+    if (!execution) throw new RoostError('ROOST_NOT_FOUND', `execution ${id} does not exist`);
+    return executionJson(execution, await repository.executions.taskRuns(id));
+  }
+
+  app.post<{ Params: { namespace: string; id: string }; Querystring: { labels?: string | string[] } }>(
+    '/api/v1/executions/:namespace/:id',
+    async (request) => {
+      const execution = await deps.startExecution({
+        namespace: request.params.namespace,
+        flowId: request.params.id,
+        inputs: inputsOf(request.body),
+        labels: parseLabels(request.query.labels),
+      });
+      return executionJson(execution, []);
+    },
+  );
+
+  app.get<{ Querystring: { namespace?: string; flowId?: string; size?: string } }>(
+    '/api/v1/executions/search',
+    async (request) => {
+      const { namespace, flowId, size } = request.query;
+      const rows = await repository.executions.list({
+        ...(namespace ? { namespace } : {}),
+        ...(flowId ? { flowId } : {}),
+        limit: Math.min(Number(size ?? 25) || 25, 1000),
+      });
+      return { results: rows.map((row) => executionJson(row, [])), total: rows.length };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/v1/executions/:id', (request) => load(request.params.id));
+
+  /** Sends the execution on every change, as server-sent events, until it ends. */
+  app.get<{ Params: { id: string } }>('/api/v1/executions/:id/follow', async (request, reply) => {
+    const first = await load(request.params.id);
+    followExecution(reply, deps, request.params.id, first);
+  });
+}
+
+function followExecution(
+  reply: FastifyReply,
+  deps: WebserverDeps,
+  id: string,
+  first: Awaited<ReturnType<typeof executionJson>>,
+) {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  let closed = false;
+  let sending = false;
+  let again = false;
+  const send = (execution: ReturnType<typeof executionJson>) => {
+    raw.write(`event: execution\ndata: ${JSON.stringify(execution)}\n\n`);
+    if (isTerminal(execution.state.current as never)) finish();
+  };
+  const refresh = async () => {
+    if (closed) return;
+    if (sending) {
+      again = true;
+      return;
+    }
+    sending = true;
+    try {
+      const execution = await deps.repository.executions.get(id);
+      if (execution && !closed) send(executionJson(execution, await deps.repository.executions.taskRuns(id)));
+    } catch (error) {
+      deps.logger.warn({ err: error, executionId: id }, 'follow refresh failed');
+    } finally {
+      sending = false;
+      if (again) {
+        again = false;
+        void refresh();
+      }
+    }
+  };
+  const unwatch = deps.watchExecution(id, () => void refresh());
+  // a safety net for changes made by executors in other processes
+  const poll = setInterval(() => void refresh(), 1_000);
+  function finish() {
+    if (closed) return;
+    closed = true;
+    unwatch();
+    clearInterval(poll);
+    raw.end();
+  }
+  raw.on('close', finish);
+  send(first);
+}

@@ -1,0 +1,93 @@
+// The webserver component: fastify with the REST API, health, and MQTT over WebSocket on `/mqtt`.
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { WebserverDeps } from './deps.ts';
+import { errorHandler } from './errors.ts';
+import { executionRoutes } from './routes/executions.ts';
+import { flowRoutes } from './routes/flows.ts';
+import { logRoutes } from './routes/logs.ts';
+
+export interface WebserverOptions {
+  host: string;
+  port: number;
+  /** largest request body in bytes (default 1 MiB) */
+  bodyLimitBytes?: number;
+}
+
+export function buildApp(
+  deps: WebserverDeps,
+  options: Pick<WebserverOptions, 'bodyLimitBytes'> = {},
+): FastifyInstance {
+  // pino's logger type is wider than fastify's base logger type; the instance is the same either way
+  const app = Fastify({
+    // per-request lines would drown everything else: the webserver logs warnings and errors only
+    loggerInstance: deps.logger.child({ component: 'webserver' }, { level: 'warn' }),
+    bodyLimit: options.bodyLimitBytes ?? 1 << 20,
+  }) as unknown as FastifyInstance;
+  for (const type of ['application/x-yaml', 'application/yaml', 'text/yaml', 'text/plain']) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  }
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    },
+  );
+  app.setErrorHandler(errorHandler);
+  app.get('/health', async () => ({ status: 'UP' }));
+  flowRoutes(app, deps);
+  executionRoutes(app, deps);
+  logRoutes(app, deps);
+  return app;
+}
+
+export class Webserver {
+  readonly app: FastifyInstance;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 8 << 20 });
+  private started = false;
+
+  constructor(
+    private readonly deps: WebserverDeps,
+    private readonly options: WebserverOptions,
+  ) {
+    this.app = buildApp(deps, options);
+  }
+
+  /** Starts listening; resolves with the bound port. */
+  async start(): Promise<number> {
+    if (this.started) return this.port();
+    this.started = true;
+    this.app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.upgrade(request, socket, head),
+    );
+    await this.app.listen({ host: this.options.host, port: this.options.port });
+    return this.port();
+  }
+
+  port(): number {
+    const address = this.app.server.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  private upgrade(request: IncomingMessage, socket: Socket, head: Buffer) {
+    const path = (request.url ?? '').split('?')[0];
+    const mqtt = this.deps.mqttStream;
+    if (path !== '/mqtt' || !mqtt) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    socket.setNoDelay(true);
+    this.wss.handleUpgrade(request, socket, head, (ws) => mqtt(createWebSocketStream(ws)));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+    await this.app.close();
+  }
+}
