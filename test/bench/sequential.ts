@@ -1,0 +1,192 @@
+// The `sequential-N` scenario: one flow of N strictly sequential trivial Return tasks; one execution
+// is started over REST, waited for, and measured from the server's own timestamps.
+
+interface History {
+  state: string;
+  date: string;
+}
+
+interface StateJson {
+  current: string;
+  histories: History[];
+  startDate: string;
+  endDate?: string;
+}
+
+export interface TaskRunJson {
+  taskId: string;
+  state: StateJson;
+  attempts: { state: { startDate: string; endDate?: string } }[];
+}
+
+export interface ExecutionJson {
+  id: string;
+  state: StateJson;
+  taskRunList: TaskRunJson[];
+}
+
+const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED', 'RETRIED']);
+const NAMESPACE = 'bench';
+
+export function flowId(tasks: number): string {
+  return `sequential-${tasks}`;
+}
+
+/** The flow: `tasks` Return tasks t000, t001, ... run one after the other. */
+export function sequentialFlow(tasks: number): string {
+  const lines = [`id: ${flowId(tasks)}`, `namespace: ${NAMESPACE}`, 'tasks:'];
+  for (let i = 0; i < tasks; i++) {
+    lines.push(`  - id: ${taskId(i)}`, '    type: io.kestra.plugin.core.debug.Return', `    format: "${i}"`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function taskId(index: number): string {
+  return `t${String(index).padStart(3, '0')}`;
+}
+
+async function request(url: string, init: RequestInit): Promise<unknown> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${response.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+export async function applyFlow(api: string, tasks: number): Promise<void> {
+  await request(`${api}/api/v1/flows`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-yaml' },
+    body: sequentialFlow(tasks),
+  });
+}
+
+/** Reads server-sent events until the server closes the stream; returns the last execution sent. */
+async function follow(api: string, id: string, signal: AbortSignal): Promise<ExecutionJson | undefined> {
+  const response = await fetch(`${api}/api/v1/executions/${id}/follow`, { signal });
+  if (!response.ok || !response.body) throw new Error(`follow ${id}: HTTP ${response.status}`);
+  const decoder = new TextDecoder();
+  let buffered = '';
+  let last: ExecutionJson | undefined;
+  for await (const chunk of response.body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+      const event = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const data = event
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trimStart())
+        .join('\n');
+      if (/^event: execution$/m.test(event) && data) last = JSON.parse(data) as ExecutionJson;
+    }
+  }
+  return last;
+}
+
+async function poll(api: string, id: string, everyMs: number, signal: AbortSignal): Promise<ExecutionJson> {
+  for (;;) {
+    const execution = (await request(`${api}/api/v1/executions/${id}`, { signal })) as ExecutionJson;
+    if (TERMINAL.has(execution.state.current)) return execution;
+    await new Promise((done) => setTimeout(done, everyMs));
+  }
+}
+
+export type WaitMode = 'follow' | 'poll';
+
+export interface Started {
+  /** client clock (ms since epoch) just before the POST was sent */
+  postAt: number;
+  execution: ExecutionJson;
+}
+
+/** Starts one execution and waits for its end; the execution returned is terminal. */
+export async function runOnce(
+  api: string,
+  tasks: number,
+  wait: WaitMode,
+  timeoutMs: number,
+): Promise<Started> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const postAt = Date.now();
+  const created = (await request(`${api}/api/v1/executions/${NAMESPACE}/${flowId(tasks)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    signal,
+  })) as ExecutionJson;
+  let execution = wait === 'follow' ? await follow(api, created.id, signal) : undefined;
+  if (!execution || !TERMINAL.has(execution.state.current))
+    execution = await poll(api, created.id, 200, signal);
+  return { postAt, execution };
+}
+
+export interface Sample {
+  executionId: string;
+  /** execution endDate - startDate */
+  totalMs: number;
+  perTaskMs: number;
+  /** first task RUNNING (server clock) - POST sent (client clock; same machine) */
+  postToFirstRunningMs: number;
+  /** first task RUNNING - execution startDate, both server-side */
+  startToFirstRunningMs: number;
+  /** mean over tasks: task run CREATED -> RUNNING (executor decision committed -> lease granted) */
+  createdToRunningMs: number;
+  /** mean over tasks: RUNNING -> SUCCESS (lease -> agent -> result -> executor's decision) */
+  runningToEndMs: number;
+  /** mean over task pairs: one task's end -> the next one's CREATED */
+  endToNextCreatedMs: number;
+  /** last task's end -> execution end */
+  tailMs: number;
+  /** per task: [CREATED -> RUNNING, RUNNING -> end] in ms, in flow order */
+  tasks: [number, number][];
+}
+
+const ms = (date: string | undefined) => (date ? Date.parse(date) : Number.NaN);
+
+function dateOf(run: TaskRunJson, state: string): number {
+  return ms(run.state.histories.find((h) => h.state === state)?.date);
+}
+
+function firstRunning(run: TaskRunJson): number {
+  const fromHistory = dateOf(run, 'RUNNING');
+  return Number.isNaN(fromHistory) ? ms(run.attempts[0]?.state.startDate) : fromHistory;
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+
+/** Checks the execution ran every task to SUCCESS and turns its timestamps into one sample. */
+export function measure(started: Started, tasks: number): Sample {
+  const { execution, postAt } = started;
+  const problem = (what: string) =>
+    new Error(`execution ${execution.id}: ${what}\n${JSON.stringify(execution, null, 1).slice(0, 4000)}`);
+  if (execution.state.current !== 'SUCCESS') throw problem(`ended ${execution.state.current}, not SUCCESS`);
+  const runs = [...execution.taskRunList].sort((a, b) => a.taskId.localeCompare(b.taskId));
+  if (runs.length !== tasks) throw problem(`has ${runs.length} task runs, expected ${tasks}`);
+  const failed = runs.find((run) => run.state.current !== 'SUCCESS');
+  if (failed) throw problem(`task ${failed.taskId} ended ${failed.state.current}`);
+  const start = ms(execution.state.startDate);
+  const end = ms(execution.state.endDate);
+  const first = firstRunning(runs[0]!);
+  const timeline = runs.map((run): [number, number] => {
+    const running = firstRunning(run);
+    return [running - dateOf(run, 'CREATED'), ms(run.state.endDate) - running];
+  });
+  const handoffs = runs.slice(1).map((run, i) => dateOf(run, 'CREATED') - ms(runs[i]!.state.endDate));
+  const sample: Sample = {
+    executionId: execution.id,
+    totalMs: end - start,
+    perTaskMs: (end - start) / tasks,
+    postToFirstRunningMs: first - postAt,
+    startToFirstRunningMs: first - start,
+    createdToRunningMs: mean(timeline.map((t) => t[0])),
+    runningToEndMs: mean(timeline.map((t) => t[1])),
+    endToNextCreatedMs: mean(handoffs),
+    tailMs: end - ms(runs[runs.length - 1]!.state.endDate),
+    tasks: timeline,
+  };
+  const missing = Object.entries(sample).find(
+    ([, value]) => typeof value === 'number' && Number.isNaN(value),
+  );
+  if (missing) throw problem(`a timestamp for ${missing[0]} is missing`);
+  return sample;
+}

@@ -1,0 +1,170 @@
+// Real child processes for end-to-end tests: the control plane and agents, on free loopback ports.
+// Every process started here is killed by `stopAll`, and a test fails if one is left running.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOST = resolve(import.meta.dirname, '../../bin/roost.mjs');
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  await new Promise<void>((ok) => server.close(() => ok()));
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return address.port;
+}
+
+export class RoostProcess {
+  output = '';
+  private readonly waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    const onData = (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+      for (const waiter of [...this.waiters]) {
+        const match = this.output.match(waiter.pattern);
+        if (match) {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          waiter.resolve(match);
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    this.exited = new Promise((ok) => child.once('exit', (code) => ok(code)));
+  }
+
+  /** Resolves when the output (so far or later) matches; rejects after `timeoutMs` or if the process exits. */
+  waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    const match = this.output.match(pattern);
+    if (match) return Promise.resolve(match);
+    return new Promise((ok, fail) => {
+      const timer = setTimeout(
+        () => fail(new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms\n${this.output}`)),
+        timeoutMs,
+      );
+      const waiter = {
+        pattern,
+        resolve: (m: RegExpMatchArray) => {
+          clearTimeout(timer);
+          ok(m);
+        },
+      };
+      this.waiters.push(waiter);
+      void this.exited.then((code) => {
+        if (!this.waiters.includes(waiter)) return;
+        clearTimeout(timer);
+        fail(new Error(`${this.name} exited (${code}) before ${pattern}\n${this.output}`));
+      });
+    });
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.running) this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+export class Processes {
+  private readonly all: RoostProcess[] = [];
+  private readonly dirs: string[] = [];
+
+  tempDir(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), `roost-${prefix}-`));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  spawn(name: string, args: string[], env: Record<string, string>): RoostProcess {
+    const child = spawn(process.execPath, [ROOST, ...args], {
+      env: { ...process.env, ROOST_LOG_FORMAT: 'pretty', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new RoostProcess(name, child);
+    this.all.push(proc);
+    return proc;
+  }
+
+  /** A control plane (`server standalone`) on free ports against `databaseUrl`. */
+  async controlPlane(options: { databaseUrl: string; secret: string; leaseMs?: number }) {
+    const [port, mqttPort] = [await freePort(), await freePort()];
+    const proc = this.spawn(
+      'control-plane',
+      [
+        'server',
+        'standalone',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--mqtt-port',
+        String(mqttPort),
+        '--mqtt-host',
+        '127.0.0.1',
+      ],
+      {
+        ROOST_DATABASE_URL: options.databaseUrl,
+        ROOST_AGENT_SECRET: options.secret,
+        ROOST_DATA_DIR: this.tempDir('server'),
+        ...(options.leaseMs ? { ROOST_LEASE_MS: String(options.leaseMs) } : {}),
+      },
+    );
+    await proc.waitFor(/Roost standalone is running/);
+    return {
+      proc,
+      api: `http://127.0.0.1:${port}`,
+      mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      wsUrl: `ws://127.0.0.1:${port}/mqtt`,
+    };
+  }
+
+  /** An agent process; resolves once the control plane has welcomed it. */
+  async agent(options: { url: string; secret: string; id: string; labels?: string; slots?: number }) {
+    const proc = this.spawn(
+      `agent ${options.id}`,
+      [
+        'agent',
+        'start',
+        '--url',
+        options.url,
+        '--agent-id',
+        options.id,
+        '--name',
+        options.id,
+        '--slots',
+        String(options.slots ?? 2),
+        ...(options.labels ? ['--labels', options.labels] : []),
+      ],
+      { ROOST_AGENT_SECRET: options.secret, ROOST_DATA_DIR: this.tempDir(`agent-${options.id}`) },
+    );
+    await proc.waitFor(/welcomed/);
+    return proc;
+  }
+
+  /** Kills every process still running (SIGKILL after a short grace) and removes temporary directories. */
+  async stopAll(): Promise<string[]> {
+    const leftovers = this.all.filter((p) => p.running).map((p) => p.name);
+    await Promise.all(
+      this.all.map(async (p) => {
+        if (!p.running) return;
+        p.child.kill('SIGTERM');
+        const timer = setTimeout(() => p.child.kill('SIGKILL'), 5_000);
+        await p.exited;
+        clearTimeout(timer);
+      }),
+    );
+    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    return leftovers;
+  }
+}
