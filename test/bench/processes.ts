@@ -119,9 +119,15 @@ export class RoostChild {
   }
 }
 
-/** Starts `node bin/roost.mjs ...args` from the repository root. */
-export function spawnRoost(name: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [ROOST, ...args], {
+/** Starts `node [nodeArgs] bin/roost.mjs ...args` from the repository root. */
+export function spawnRoost(
+  name: string,
+  args: string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+) {
+  const child = spawn(process.execPath, [...nodeArgs, ROOST, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, setUpAgentTest } from './test-support/agent-harness.ts';
+import { makeJob } from './test-support/fixtures.ts';
+
+let h: Harness;
+afterEach(async () => {
+  expect(h.cp.invalid).toEqual([]);
+  await h.teardown();
+});
+
+/** A shell job that logs `started`, then sleeps (`sleep` seconds) and logs `done`. */
+const sleeper = (sleep = 30) =>
+  makeJob({
+    task: {
+      id: 'sleepy',
+      type: 'io.kestra.plugin.scripts.shell.Commands',
+      commands: ['echo started', `sleep ${sleep}`, 'echo done'],
+    },
+  });
+
+describe('agent control messages (§3, §4)', () => {
+  it('kills a running job when told and reports it KILLED', async () => {
+    h = await setUpAgentTest();
+    await h.startAgent();
+    const { agentId } = await h.cp.waitFor('hello');
+    const job = sleeper();
+    await h.cp.sendJob(agentId, job);
+    await h.cp.waitFor('logs', (l) => l.jobId === job.jobId);
+    await h.cp.sendControl(
+      agentId,
+      h.cp.control('kill', { jobId: job.jobId, attempt: 1, reason: 'user asked' }),
+    );
+    const result = await h.cp.waitFor('result', (r) => r.jobId === job.jobId);
+    expect(result).toMatchObject({ state: 'KILLED', error: { message: 'killed: user asked' } });
+  });
+
+  it('heartbeats its running jobs and free slots, and stops a job the control plane drops without reporting it', async () => {
+    h = await setUpAgentTest({ controlPlane: { heartbeatIntervalMs: 30 } });
+    const agent = await h.startAgent({ slots: 3 });
+    const { agentId } = await h.cp.waitFor('hello');
+    const job = sleeper();
+    await h.cp.sendJob(agentId, job);
+    const beat = await h.cp.waitFor('heartbeat', (b) => b.running.some((r) => r.jobId === job.jobId));
+    expect(beat).toMatchObject({ freeSlots: 2, maintenance: false });
+    await h.cp.sendControl(
+      agentId,
+      h.cp.control('heartbeatAck', { drop: [{ jobId: job.jobId, attempt: 1 }] }),
+    );
+    await h.cp.waitFor('heartbeat', (b) => b.running.length === 0 && b.freeSlots === 3);
+    await agent.stop();
+    expect(h.cp.all('result')).toEqual([]);
+    expect(await agent.status()).toMatchObject({ inbox: 0, outbox: 0 });
+  });
+
+  it('stops for good when superseded, but ignores a Superseded meant for another session', async () => {
+    h = await setUpAgentTest();
+    const agent = await h.startAgent();
+    const hello = await h.cp.waitFor('hello');
+    await h.cp.sendControl(hello.agentId, h.cp.control('superseded', { sessionId: 'some-older-session' }));
+    const job = makeJob();
+    await h.cp.sendJob(hello.agentId, job);
+    await h.cp.waitFor('result', (r) => r.jobId === job.jobId);
+    expect(agent.state).toBe('running');
+
+    await h.cp.sendControl(hello.agentId, h.cp.control('superseded', { sessionId: hello.sessionId }));
+    await agent.whenStopped();
+    expect(await agent.status()).toMatchObject({ state: 'stopped', connected: false });
+  });
+
+  it('stops at once when superseded in the middle of a drain, without reporting the running job', async () => {
+    h = await setUpAgentTest();
+    const agent = await h.startAgent();
+    const hello = await h.cp.waitFor('hello');
+    const job = sleeper();
+    await h.cp.sendJob(hello.agentId, job);
+    await h.cp.waitFor('logs', (l) => l.jobId === job.jobId);
+    const draining = agent.stop();
+    await h.cp.sendControl(hello.agentId, h.cp.control('superseded', { sessionId: hello.sessionId }));
+    await draining;
+    expect(agent.state).toBe('stopped');
+    expect(h.cp.all('result')).toEqual([]);
+  });
+
+  it('stops when the control plane rejects it', async () => {
+    h = await setUpAgentTest({ controlPlane: { autoWelcome: false } });
+    const agent = await h.startAgent();
+    const hello = await h.cp.waitFor('hello');
+    const rejected = {
+      sessionId: hello.sessionId,
+      protocol: { min: 2, max: 3 },
+      reason: 'protocol 1 is too old',
+    };
+    await h.cp.sendControl(hello.agentId, h.cp.control('rejected', rejected));
+    await agent.whenStopped();
+    expect(agent.state).toBe('stopped');
+  });
+
+  it('drains on stop: says maintenance, takes no new job, finishes the running one and flushes its result', async () => {
+    h = await setUpAgentTest({ controlPlane: { heartbeatIntervalMs: 60_000 } });
+    const agent = await h.startAgent();
+    const hello = await h.cp.waitFor('hello');
+    const job = sleeper(0.3);
+    await h.cp.sendJob(hello.agentId, job);
+    await h.cp.waitFor('logs', (l) => l.jobId === job.jobId);
+    const stopped = agent.stop();
+    await h.cp.waitFor('heartbeat', (b) => b.maintenance);
+    const late = makeJob();
+    await h.cp.sendJob(hello.agentId, late);
+    await stopped;
+    expect(h.cp.all('result', (r) => r.jobId === job.jobId)).toMatchObject([{ state: 'SUCCESS' }]);
+    expect(h.cp.all('ack').flatMap((a) => a.jobs.map((j) => j.jobId))).toEqual([job.jobId]);
+    expect(await agent.status()).toMatchObject({ state: 'stopped', outbox: 0 });
+  });
+
+  it('kills running jobs when a drain is forced', async () => {
+    h = await setUpAgentTest();
+    const agent = await h.startAgent();
+    const { agentId } = await h.cp.waitFor('hello');
+    const job = sleeper();
+    await h.cp.sendJob(agentId, job);
+    await h.cp.waitFor('logs', (l) => l.jobId === job.jobId);
+    const draining = agent.stop();
+    const forced = agent.stop({ force: true });
+    expect(forced).toBe(draining);
+    await forced;
+    expect(h.cp.all('result', (r) => r.jobId === job.jobId)).toMatchObject([{ state: 'KILLED' }]);
+    await agent.stop();
+    expect(await agent.status()).toMatchObject({ state: 'stopped', slotsInUse: 0 });
+  });
+
+  it('connects over WebSocket at /mqtt', async () => {
+    h = await setUpAgentTest({ websocket: true });
+    await h.startAgent({ url: h.broker.wsUrl });
+    const { agentId } = await h.cp.waitFor('hello');
+    const job = makeJob({ task: { id: 'r', type: 'io.kestra.plugin.core.debug.Return', format: 'over ws' } });
+    await h.cp.sendJob(agentId, job);
+    expect(await h.cp.waitFor('result', (r) => r.jobId === job.jobId)).toMatchObject({
+      outputs: { value: 'over ws' },
+    });
+  });
+});

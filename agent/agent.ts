@@ -1,0 +1,235 @@
+// The Agent component: wires buffer, transport, runner and session, and owns start, drain and stop.
+import { join } from 'node:path';
+import { renderDeep } from '../protocol/expressions/index.ts';
+import type { JobRef, Logs, Result } from '../protocol/messages.ts';
+import { openLibsqlBuffer } from './buffer/index.ts';
+import { type AgentBuffer, logsKey, resultKey } from './buffer/types.ts';
+import { createConsoleLogger, type Logger } from './logger.ts';
+import { type AgentOptions, childEnvironment, expressionEnvs } from './options.ts';
+import { recoverInbox } from './recovery.ts';
+import { Runner, type RunnerSink } from './runner/runner.ts';
+import { Session } from './session.ts';
+import { AgentState, type AgentStatus } from './status.ts';
+import { MqttTransport } from './transport/mqtt.ts';
+import type { AgentTransport } from './transport/types.ts';
+
+export { AgentState, type AgentStatus } from './status.ts';
+
+interface Parts {
+  buffer: AgentBuffer;
+  transport: AgentTransport;
+  runner: Runner;
+  session: Session;
+}
+
+export class Agent {
+  readonly #options: AgentOptions;
+  readonly #log: Logger;
+  #state: AgentState = AgentState.created;
+  #parts: Parts | undefined;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #forced = false;
+  #halted = false;
+  #lastCounts = { inbox: 0, outbox: 0 };
+  #changeWaiters: (() => void)[] = [];
+  #stopped: { promise: Promise<void>; resolve: () => void };
+
+  constructor(options: AgentOptions) {
+    if (!Number.isInteger(options.slots) || options.slots < 1) {
+      throw new RangeError(`slots must be a positive integer, not ${options.slots}`);
+    }
+    this.#options = options;
+    this.#log = options.logger ?? createConsoleLogger(`agent ${options.agentId}`);
+    let resolve = () => {};
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#stopped = { promise, resolve };
+  }
+
+  get state(): AgentState {
+    return this.#state;
+  }
+
+  /** Resolves when the agent has stopped, whether asked to or on its own (superseded, rejected). */
+  whenStopped(): Promise<void> {
+    return this.#stopped.promise;
+  }
+
+  start(): Promise<void> {
+    if (this.#stopping && !this.#starting) return Promise.resolve();
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  /** Drains (takes nothing new, finishes running jobs, flushes the outbox) and disconnects; `force` kills running jobs. */
+  stop(options: { force?: boolean } = {}): Promise<void> {
+    if (options.force) this.#force();
+    this.#stopping ??= this.#drainAndStop();
+    return this.#stopping;
+  }
+
+  async status(): Promise<AgentStatus> {
+    const parts = this.#parts;
+    if (parts && this.#state !== AgentState.stopped) {
+      this.#lastCounts = {
+        inbox: (await parts.buffer.heldJobs()).length,
+        outbox: await parts.buffer.outboxSize(),
+      };
+    }
+    return {
+      state: this.#state,
+      connected: parts?.session.welcomed ?? false,
+      slotsInUse: parts?.runner.slotsInUse ?? 0,
+      slots: this.#options.slots,
+      ...this.#lastCounts,
+    };
+  }
+
+  #setState(state: AgentState): void {
+    if (state === this.#state) return;
+    this.#log.info(`state ${this.#state} -> ${state}`);
+    this.#state = state;
+  }
+
+  async #start(): Promise<void> {
+    this.#setState(AgentState.starting);
+    const o = this.#options;
+    const buffer = o.buffer ?? (await openLibsqlBuffer(o.dataDir));
+    const transport =
+      o.transport ??
+      new MqttTransport({
+        url: o.url,
+        agentId: o.agentId,
+        secret: o.secret,
+        logger: this.#log.child('mqtt'),
+        backoff: o.backoff,
+      });
+    const runner = new Runner({
+      slots: o.slots,
+      sink: this.#sink(),
+      renderer: { renderDeep },
+      logger: this.#log.child('runner'),
+      envs: expressionEnvs(o.env ?? process.env),
+      childEnv: childEnvironment(),
+      workRoot: join(o.dataDir, 'work'),
+      killGraceMs: o.killGraceMs,
+    });
+    const session = new Session({
+      agentId: o.agentId,
+      name: o.name,
+      labels: o.labels,
+      transport,
+      buffer,
+      runner,
+      logger: this.#log.child('session'),
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+      helloRetryMs: o.helloRetryMs ?? 5_000,
+      maintenance: () => Boolean(o.maintenance) || this.#state !== AgentState.running,
+      accepting: () => this.#state === AgentState.running,
+      halt: (reason) => void this.#halt(reason),
+      recover: () => recoverInbox({ buffer, runner, logger: this.#log, publish: (e) => session.publish(e) }),
+      changed: () => this.#changed(),
+    });
+    this.#parts = { buffer, transport, runner, session };
+    this.#setState(AgentState.running);
+    this.#log.info('connecting', { url: o.url.replace(/\/\/[^@/]*@/, '//***@'), slots: o.slots });
+    transport.start(session.handlers());
+  }
+
+  /** Commits each step of a job before it is published. */
+  #sink(): RunnerSink {
+    const parts = () => this.#parts as Parts;
+    return {
+      started: (ref: JobRef) => parts().buffer.markRunning(ref),
+      logs: async (chunk: Logs) => {
+        await parts().buffer.appendLogs(chunk);
+        parts().session.publish({
+          key: logsKey(chunk.jobId, chunk.attempt, chunk.seq),
+          kind: 'logs',
+          message: chunk,
+        });
+      },
+      finished: async (ref: JobRef, finalChunk: Logs | undefined, result: Result) => {
+        const { buffer, session } = parts();
+        await buffer.finishJob(ref, finalChunk, result);
+        if (finalChunk)
+          session.publish({
+            key: logsKey(ref.jobId, ref.attempt, finalChunk.seq),
+            kind: 'logs',
+            message: finalChunk,
+          });
+        session.publish({ key: resultKey(ref.jobId, ref.attempt), kind: 'result', message: result });
+      },
+    };
+  }
+
+  #changed(): void {
+    for (const wake of this.#changeWaiters.splice(0)) wake();
+  }
+
+  #nextChange(): Promise<void> {
+    return new Promise((resolve) => this.#changeWaiters.push(resolve));
+  }
+
+  #force(): void {
+    if (this.#forced) return;
+    this.#forced = true;
+    this.#log.warn('stopping by force: killing running jobs');
+    const runner = this.#parts?.runner;
+    for (const ref of runner?.running() ?? []) runner?.kill(ref, 'the agent was stopped by force');
+    this.#changed();
+  }
+
+  async #drainAndStop(): Promise<void> {
+    await this.#starting?.catch(() => undefined);
+    const parts = this.#parts;
+    if (!parts || this.#state === AgentState.stopped || this.#state === AgentState.stopping) {
+      return this.#finish(parts);
+    }
+    this.#setState(AgentState.draining);
+    const handedBack = parts.runner.pause();
+    if (handedBack.length > 0)
+      this.#log.info('handing back jobs that had not started', { jobs: handedBack.length });
+    parts.session.heartbeat();
+    if (this.#forced)
+      for (const ref of parts.runner.running()) parts.runner.kill(ref, 'the agent was stopped by force');
+    await parts.runner.whenIdle();
+    while (!this.#forced && parts.session.welcomed && (await parts.buffer.outboxSize()) > 0) {
+      await this.#nextChange();
+    }
+    await this.#finish(parts);
+  }
+
+  /** Superseded or rejected: stop running work without reporting it and never reconnect, even mid-drain. */
+  async #halt(reason: string): Promise<void> {
+    if (this.#halted) return;
+    this.#halted = true;
+    this.#log.warn(`stopping: ${reason}`);
+    const parts = this.#parts;
+    this.#setState(AgentState.stopping);
+    parts?.runner.pause();
+    const dropped = Promise.all((parts?.runner.running() ?? []).map((ref) => parts?.runner.drop(ref)));
+    await parts?.transport.stop();
+    this.#changed();
+    this.#stopping ??= dropped.then(() => this.#finish(parts));
+    await this.#stopping;
+  }
+
+  async #finish(parts: Parts | undefined): Promise<void> {
+    if (this.#state === AgentState.stopped) return;
+    this.#setState(AgentState.stopping);
+    if (parts) {
+      parts.session.close();
+      await parts.transport.stop();
+      this.#lastCounts = {
+        inbox: (await parts.buffer.heldJobs()).length,
+        outbox: await parts.buffer.outboxSize(),
+      };
+      await parts.buffer.close();
+    }
+    this.#setState(AgentState.stopped);
+    this.#stopped.resolve();
+  }
+}

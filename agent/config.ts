@@ -1,0 +1,109 @@
+// `roost agent start` configuration: flags over ROOST_* environment over defaults, checked with errors naming the flag.
+import { availableParallelism, homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RoostError } from '../protocol/errors.ts';
+import { isValidAgentId } from '../protocol/topics.ts';
+import { brokerUrl } from './transport/url.ts';
+
+export interface AgentConfig {
+  url: string;
+  secret: string;
+  name: string;
+  labels: Record<string, string>;
+  slots: number;
+  dataDir: string;
+  /** given with --agent-id or ROOST_AGENT_ID; otherwise the id kept in the data directory */
+  agentId: string | undefined;
+}
+
+export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k=v,...] [--slots N] [--name NAME]
+                         [--data-dir DIR] [--secret S] [--agent-id ID]
+  --url        where the control plane's broker is: mqtt://, mqtts://, ws:// or wss://  (ROOST_URL)
+  --labels     labels of this agent, e.g. region=eu-west,gpu=true                (ROOST_AGENT_LABELS)
+  --slots      how many job slots it runs at once (default: CPU count)            (ROOST_AGENT_SLOTS)
+  --name       display name (default: host name)                                  (ROOST_AGENT_NAME)
+  --data-dir   buffer, identity and working directories (default: ~/.roost-agent) (ROOST_DATA_DIR)
+  --secret     the agent credential (prefer the environment: flags show in ps)    (ROOST_AGENT_SECRET)
+  --agent-id   use this id instead of the one kept in the data directory          (ROOST_AGENT_ID)`;
+
+const configError = (message: string) => new RoostError('ROOST_CONFIG', message);
+
+/** Parses `k=v,k2=v2`; `source` names the flag or variable in errors. */
+export function parseLabels(text: string, source: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? '' : pair.slice(0, eq).trim();
+    if (!key) throw configError(`${source}: "${pair}" is not of the form key=value`);
+    labels[key] = pair.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+function parseSlots(text: string, source: string): number {
+  const slots = Number(text);
+  if (!/^\d+$/.test(text.trim()) || slots < 1 || slots > 4096) {
+    throw configError(`${source}: "${text}" is not a whole number of slots between 1 and 4096`);
+  }
+  return slots;
+}
+
+/** Reads `roost agent start` flags (without the `start`) and the environment. */
+export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: 'string' },
+        labels: { type: 'string' },
+        slots: { type: 'string' },
+        name: { type: 'string' },
+        'data-dir': { type: 'string' },
+        secret: { type: 'string' },
+        'agent-id': { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    throw configError(`${(error as Error).message}\n${AGENT_START_USAGE}`);
+  }
+  const pick = (flag: string, variable: string): { value: string | undefined; source: string } => {
+    const fromFlag = values[flag];
+    if (typeof fromFlag === 'string') return { value: fromFlag, source: `--${flag}` };
+    return { value: env[variable] || undefined, source: variable };
+  };
+
+  const url = pick('url', 'ROOST_URL');
+  if (!url.value) throw configError('--url is required (or set ROOST_URL): where the control plane listens');
+  const secret = pick('secret', 'ROOST_AGENT_SECRET');
+  if (!secret.value)
+    throw configError('the agent secret is missing: set ROOST_AGENT_SECRET (or pass --secret)');
+  const labels = pick('labels', 'ROOST_AGENT_LABELS');
+  const slots = pick('slots', 'ROOST_AGENT_SLOTS');
+  const agentId = pick('agent-id', 'ROOST_AGENT_ID');
+  if (agentId.value !== undefined && !isValidAgentId(agentId.value)) {
+    throw configError(
+      `${agentId.source}: "${agentId.value}" is not a valid agent id (letters, digits, . _ -)`,
+    );
+  }
+  try {
+    brokerUrl(url.value);
+  } catch (error) {
+    throw configError((error as Error).message.replace(/^--url/, url.source));
+  }
+  return {
+    url: url.value,
+    secret: secret.value,
+    name: pick('name', 'ROOST_AGENT_NAME').value ?? hostname(),
+    labels: labels.value ? parseLabels(labels.value, labels.source) : {},
+    slots: slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
+    dataDir: resolve(pick('data-dir', 'ROOST_DATA_DIR').value ?? join(homedir(), '.roost-agent')),
+    agentId: agentId.value,
+  };
+}

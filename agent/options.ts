@@ -1,0 +1,57 @@
+// The Agent's options, and the environments it derives from them (expression `envs`, child processes).
+import type { AgentBuffer } from './buffer/types.ts';
+import type { Logger } from './logger.ts';
+import type { BackoffPolicy } from './transport/backoff.ts';
+import type { AgentTransport } from './transport/types.ts';
+
+export interface AgentOptions {
+  /** broker URL: mqtt://, mqtts://, ws:// or wss:// */
+  url: string;
+  agentId: string;
+  secret: string;
+  name: string;
+  labels: Record<string, string>;
+  slots: number;
+  /** where the libSQL buffer and the jobs' working directories live */
+  dataDir: string;
+  logger?: Logger;
+  /** environment for `envs` in expressions (variables named ENV_X become `envs.x`); default process.env */
+  env?: Record<string, string | undefined>;
+  /** heartbeat at least this often (the control plane's interval from Welcome applies when shorter) */
+  heartbeatIntervalMs?: number;
+  /** say Hello again when no Welcome came within this time (default 5 s) */
+  helloRetryMs?: number;
+  /** tell the control plane not to send new work */
+  maintenance?: boolean;
+  /** time a killed task's process group gets between SIGTERM and SIGKILL (default 5 s) */
+  killGraceMs?: number;
+  backoff?: BackoffPolicy;
+  /** a store other than the libSQL file in dataDir (tests, embedding) */
+  buffer?: AgentBuffer;
+  /** a connection other than MQTT (tests, embedding) */
+  transport?: AgentTransport;
+}
+
+/** Kestra's convention: ENV_MY_VAR is exposed to expressions as `envs.my_var`. */
+export const ENV_PREFIX = 'ENV_';
+
+export function expressionEnvs(env: Record<string, string | undefined>): Record<string, string> {
+  const envs: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith(ENV_PREFIX) && value !== undefined)
+      envs[key.slice(ENV_PREFIX.length).toLowerCase()] = value;
+  }
+  return envs;
+}
+
+/** Variables a task's processes must not inherit from the agent. */
+const WITHHELD = new Set(['ROOST_AGENT_SECRET', 'ROOST_TOKEN', 'ROOST_ADMIN_TOKEN']);
+
+/** The agent's own environment for child processes, without its credentials. */
+export function childEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !WITHHELD.has(key)) out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,222 @@
+// The agent's side of the protocol on one connection: hello, welcome, jobs and acks, heartbeats, control.
+import type { Control, Job, JobRef, Welcome } from '../protocol/messages.ts';
+import { type AgentBuffer, logsKey, type OutboxEntry } from './buffer/types.ts';
+import type { Logger } from './logger.ts';
+import type { Runner } from './runner/runner.ts';
+import type { AgentTransport, TransportHandlers } from './transport/types.ts';
+import { ackMessages, heartbeatMessage, helloMessage, toRef } from './up-messages.ts';
+
+export interface SessionDeps {
+  agentId: string;
+  name: string;
+  labels: Record<string, string>;
+  transport: AgentTransport;
+  buffer: AgentBuffer;
+  runner: Runner;
+  logger: Logger;
+  heartbeatIntervalMs: number | undefined;
+  /** say Hello again when no Welcome came within this time (the control plane may have missed it) */
+  helloRetryMs: number;
+  /** whether the control plane should send no new work (draining or configured) */
+  maintenance(): boolean;
+  /** whether new jobs are taken */
+  accepting(): boolean;
+  /** the agent must stop for good (superseded or rejected) */
+  halt(reason: string): void;
+  /** once, after the first Welcome: deal with the jobs a previous process left in the inbox */
+  recover(): Promise<void>;
+  /** something a drain waits on changed (outbox acknowledged, connection lost, welcomed) */
+  changed(): void;
+}
+
+export class Session {
+  readonly #deps: SessionDeps;
+  readonly #log: Logger;
+  #welcomed = false;
+  #recovered = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #helloRetry: NodeJS.Timeout | undefined;
+  #acks: JobRef[] = [];
+
+  constructor(deps: SessionDeps) {
+    this.#deps = deps;
+    this.#log = deps.logger;
+  }
+
+  /** Welcomed on the current connection: results and logs may flow. */
+  get welcomed(): boolean {
+    return this.#welcomed && this.#deps.transport.connected;
+  }
+
+  handlers(): TransportHandlers {
+    const guard = (what: string, work: Promise<void>) =>
+      work.catch((error: unknown) => this.#log.error(`failed to handle ${what}`, { error }));
+    return {
+      onConnected: (sessionId) => void guard('a new connection', this.#connected(sessionId)),
+      onDisconnected: () => this.#disconnected(),
+      onJob: (job) => void guard(`job ${job.jobId}`, this.#job(job)),
+      onControl: (control) => void guard(`a ${control.kind} message`, this.#control(control)),
+    };
+  }
+
+  /** Publishes one committed outbox entry now if welcomed; otherwise it waits for the next Welcome. */
+  publish(entry: OutboxEntry): void {
+    if (!this.welcomed) return;
+    const { transport } = this.#deps;
+    const sent =
+      entry.kind === 'logs'
+        ? transport.publish('logs', entry.message)
+        : transport.publish('result', entry.message);
+    sent.catch((error: unknown) =>
+      this.#log.debug('publish failed; it is replayed after reconnecting', { key: entry.key, error }),
+    );
+  }
+
+  /** Sends a heartbeat now (also used when draining starts, to say maintenance at once). */
+  heartbeat(): void {
+    const sessionId = this.#deps.transport.sessionId;
+    if (!this.welcomed || !sessionId) return;
+    const { runner } = this.#deps;
+    const message = heartbeatMessage({
+      sessionId,
+      running: runner.held(),
+      freeSlots: Math.max(0, runner.slots - runner.slotsInUse),
+      maintenance: this.#deps.maintenance(),
+    });
+    this.#deps.transport.publish('heartbeat', message).catch((error: unknown) => {
+      this.#log.debug('heartbeat not sent', { error });
+    });
+  }
+
+  close(): void {
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#helloRetry);
+    this.#heartbeat = undefined;
+    this.#welcomed = false;
+  }
+
+  async #connected(sessionId: string): Promise<void> {
+    this.close();
+    await this.#sayHello(sessionId);
+  }
+
+  /** Hello, repeated every `helloRetryMs` until this session is welcomed. */
+  async #sayHello(sessionId: string): Promise<void> {
+    const { buffer, transport, runner } = this.#deps;
+    if (transport.sessionId !== sessionId || this.#welcomed) return;
+    const held = (await buffer.heldJobs()).map((entry) => entry.job);
+    const hello = helloMessage({
+      agentId: this.#deps.agentId,
+      sessionId,
+      name: this.#deps.name,
+      labels: this.#deps.labels,
+      slots: runner.slots,
+      maintenance: this.#deps.maintenance(),
+      held,
+    });
+    clearTimeout(this.#helloRetry);
+    this.#helloRetry = setTimeout(() => {
+      this.#sayHello(sessionId).catch((error: unknown) => this.#log.debug('hello not sent', { error }));
+    }, this.#deps.helloRetryMs);
+    await transport.publish('hello', hello);
+    this.#log.debug('said hello', { sessionId, held: held.length });
+  }
+
+  #disconnected(): void {
+    this.close();
+    this.#deps.changed();
+  }
+
+  async #job(job: Job): Promise<void> {
+    if (!this.#deps.accepting()) {
+      this.#log.warn('refused a job while stopping', { jobId: job.jobId, attempt: job.attempt });
+      return;
+    }
+    const isNew = await this.#deps.buffer.putJob(job);
+    this.#queueAck(job);
+    if (isNew) this.#deps.runner.submit(job);
+    else this.#log.debug('acknowledged a job it already holds', { jobId: job.jobId, attempt: job.attempt });
+  }
+
+  /** Acks of jobs stored in the same turn of the event loop go out as one message. */
+  #queueAck(ref: JobRef): void {
+    this.#acks.push(toRef(ref));
+    if (this.#acks.length > 1) return;
+    setImmediate(() => {
+      const jobs = this.#acks;
+      this.#acks = [];
+      for (const ack of ackMessages(jobs)) {
+        this.#deps.transport
+          .publish('ack', ack)
+          .catch((error: unknown) => this.#log.debug('ack not sent', { error }));
+      }
+    });
+  }
+
+  async #control(control: Control): Promise<void> {
+    const { buffer, runner } = this.#deps;
+    const current = this.#deps.transport.sessionId;
+    switch (control.kind) {
+      case 'welcome':
+        if (control.sessionId === current) await this.#welcome(control);
+        return;
+      case 'rejected':
+        if (control.sessionId !== current) return;
+        this.#log.error('the control plane rejected this agent', {
+          reason: control.reason,
+          protocol: control.protocol,
+        });
+        this.#deps.halt(`rejected: ${control.reason}`);
+        return;
+      case 'superseded':
+        if (control.sessionId === current) this.#deps.halt('superseded by a newer session of this agent');
+        return;
+      case 'resultAck':
+        if (!control.accepted)
+          this.#log.warn('the control plane refused a result', {
+            jobId: control.jobId,
+            reason: control.reason,
+          });
+        await buffer.acknowledgeResult(control);
+        this.#deps.changed();
+        return;
+      case 'logsAck':
+        await buffer.removeOutbox(logsKey(control.jobId, control.attempt, control.seq));
+        this.#deps.changed();
+        return;
+      case 'kill':
+        if (!runner.kill(control, control.reason))
+          this.#log.info('asked to kill a job it does not run', { jobId: control.jobId });
+        return;
+      case 'heartbeatAck':
+        await Promise.all(control.drop.map((ref) => this.#drop(ref)));
+        return;
+    }
+  }
+
+  async #welcome(welcome: Welcome): Promise<void> {
+    clearTimeout(this.#helloRetry);
+    await Promise.all(welcome.drop.map((ref) => this.#drop(ref)));
+    this.#welcomed = true;
+    this.#log.info('welcomed', { sessionId: welcome.sessionId, dropped: welcome.drop.length });
+    for (const entry of await this.#deps.buffer.pendingOutbox()) this.publish(entry);
+    const interval = Math.min(
+      welcome.heartbeatIntervalMs,
+      this.#deps.heartbeatIntervalMs ?? Number.POSITIVE_INFINITY,
+    );
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => this.heartbeat(), interval);
+    this.#deps.changed();
+    if (!this.#recovered) {
+      this.#recovered = true;
+      await this.#deps.recover();
+    }
+  }
+
+  /** The control plane no longer gives this agent the job: stop it, send nothing, forget it. */
+  async #drop(ref: JobRef): Promise<void> {
+    this.#log.info('dropping a job', { jobId: ref.jobId, attempt: ref.attempt });
+    await this.#deps.runner.drop(ref);
+    await this.#deps.buffer.forgetJob(ref);
+  }
+}

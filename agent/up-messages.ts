@@ -1,0 +1,26 @@
+// Builders for the messages an agent sends: each gets the protocol version and a fresh message id.
+import { newId } from '../protocol/ids.ts';
+import type { Ack, Heartbeat, Hello, JobRef } from '../protocol/messages.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
+
+export const AGENT_VERSION = '0.1.0';
+
+const envelope = () => ({ v: PROTOCOL_VERSION, id: newId() });
+
+export const toRef = (ref: JobRef): JobRef => ({ jobId: ref.jobId, attempt: ref.attempt });
+
+export function helloMessage(fields: Omit<Hello, 'v' | 'id' | 'agentVersion'>): Hello {
+  return { ...envelope(), agentVersion: AGENT_VERSION, ...fields, held: fields.held.map(toRef) };
+}
+
+export function heartbeatMessage(fields: Omit<Heartbeat, 'v' | 'id'>): Heartbeat {
+  return { ...envelope(), ...fields, running: fields.running.map(toRef) };
+}
+
+/** Ack messages for the given jobs, at most `max` per message (the schema's limit). */
+export function ackMessages(jobs: readonly JobRef[], max = 4096): Ack[] {
+  const out: Ack[] = [];
+  for (let i = 0; i < jobs.length; i += max)
+    out.push({ ...envelope(), jobs: jobs.slice(i, i + max).map(toRef) });
+  return out;
+}

@@ -1,0 +1,89 @@
+// A whole control plane in the test process (standalone mode against this file's database), and
+// in-process agents connected to it over real MQTT, for tests that need no separate processes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from '../../agent/index.ts';
+import { defaultConfig } from '../../control-plane/config.ts';
+import { silentLogger } from '../../control-plane/logger.ts';
+import { type RunningServer, startServer } from '../../control-plane/server.ts';
+import { freePort } from './processes.ts';
+
+export interface InProcessPlane {
+  server: RunningServer;
+  api: string;
+  mqttUrl: string;
+  secret: string;
+  agent(id: string, labels?: Record<string, string>, slots?: number): Promise<Agent>;
+  stop(): Promise<void>;
+}
+
+export async function startInProcess(
+  databaseUrl: string,
+  options: { leaseMs?: number } = {},
+): Promise<InProcessPlane> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'roost-inproc-'));
+  const secret = 'in-process-secret';
+  const server = await startServer({
+    mode: 'standalone',
+    logger: silentLogger(),
+    config: {
+      ...defaultConfig('standalone'),
+      databaseUrl,
+      dataDir,
+      host: '127.0.0.1',
+      port: await freePort(),
+      mqttPort: await freePort(),
+      mqttHost: '127.0.0.1',
+      agentSecret: secret,
+      leaseMs: options.leaseMs ?? 30_000,
+    },
+  });
+  const agents: Agent[] = [];
+  const mqttUrl = `mqtt://127.0.0.1:${server.mqttPort}`;
+  return {
+    server,
+    api: `http://127.0.0.1:${server.httpPort}`,
+    mqttUrl,
+    secret,
+    async agent(id, labels = {}, slots = 2) {
+      const agent = new Agent({
+        url: mqttUrl,
+        agentId: id,
+        secret,
+        name: id,
+        labels,
+        slots,
+        dataDir: join(dataDir, id),
+        logger: quietAgentLogger,
+      });
+      agents.push(agent);
+      await agent.start();
+      await until(async () => (await agent.status()).connected, `agent ${id} to be welcomed`);
+      return agent;
+    },
+    async stop() {
+      for (const agent of agents) await agent.stop({ force: true });
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const quiet = () => {};
+const quietAgentLogger = {
+  debug: quiet,
+  info: quiet,
+  warn: quiet,
+  error: quiet,
+  child: () => quietAgentLogger,
+};
+
+/** Waits for a condition that has no event to wait on, checking every 20 ms, for at most 10 s. */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
