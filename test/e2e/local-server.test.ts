@@ -1,0 +1,62 @@
+// `roost server local`: embedded PGlite, broker and agent in one process; it stops cleanly on Ctrl-C
+// and keeps flows and executions across a restart.
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
+import { freePort, Processes } from '../support/processes.ts';
+
+const FLOW = `
+id: persisted
+namespace: local
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.debug.Return
+    format: "kept {{ flow.id }}"
+`;
+
+describe('roost server local', () => {
+  const processes = new Processes();
+  afterAll(async () => {
+    await processes.stopAll();
+  });
+
+  it('runs a flow on its own agent, stops on SIGINT, and keeps flows and executions when started again', async () => {
+    const dataDir = processes.tempDir('local');
+    const start = async () => {
+      const [port, mqttPort] = [await freePort(), await freePort()];
+      const proc = processes.spawn(
+        'local',
+        ['server', 'local', '--port', String(port), '--mqtt-port', String(mqttPort)],
+        {
+          ROOST_DATA_DIR: dataDir,
+        },
+      );
+      await proc.waitFor(/Roost local is running/, 60_000);
+      await proc.waitFor(/welcomed/);
+      return { proc, api: `http://127.0.0.1:${port}` };
+    };
+
+    const first = await start();
+    await applyFlow(first.api, FLOW);
+    const created = await runFlow(first.api, 'local', 'persisted');
+    const done = await waitForEnd(first.api, created.id);
+    expect(done.state.current).toBe('SUCCESS');
+    expect(done.taskRunList[0]?.outputs).toEqual({ value: 'kept persisted' });
+    first.proc.child.kill('SIGINT');
+    expect(await first.proc.exited).toBe(0);
+    expect(first.proc.output).toContain('Stopped.');
+
+    const second = await start();
+    const flow = await call<{ revision: number; source: string }>(
+      second.api,
+      'GET',
+      '/api/v1/flows/local/persisted',
+    );
+    expect(flow.status).toBe(200);
+    expect(flow.body.source).toBe(FLOW);
+    const again = await call<ExecutionJson>(second.api, 'GET', `/api/v1/executions/${created.id}`);
+    expect(again.body.state.current).toBe('SUCCESS');
+    expect(again.body.taskRunList).toHaveLength(1);
+    second.proc.child.kill('SIGINT');
+    expect(await second.proc.exited).toBe(0);
+  }, 120_000);
+});
