@@ -1,5 +1,6 @@
 // End to end: a control-plane process and a separate agent process run a 3-task flow over MQTT/TCP and
 // over MQTT/WebSocket; states, outputs and logs are checked through the REST API.
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, call, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -83,4 +84,42 @@ describe('a flow run end to end on a separate agent process', () => {
       expect(await agent.exited).toBe(0);
     }, 60_000);
   }
+
+  it('applies flows and follows a run from the CLI, exiting non-zero when the execution fails', async () => {
+    await processes.agent({ url: cp.mqttUrl, secret, id: 'agent-cli' });
+    const dir = processes.tempDir('cli');
+    const file = `${dir}/fails.yaml`;
+    writeFileSync(
+      file,
+      'id: fails\nnamespace: e2e\ntasks:\n  - id: boom\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands:\n      - exit 3\n',
+    );
+    const apply = processes.spawn('cli apply', ['flow', 'apply', file, '--server', cp.api], {});
+    expect(await apply.exited).toBe(0);
+    expect(apply.output).toContain('e2e.fails revision 1');
+
+    const ok = processes.spawn(
+      'cli run ok',
+      ['execution', 'run', 'e2e', 'three-tasks', '--input', 'who=cli', '--wait', '--server', cp.api],
+      {},
+    );
+    expect(await ok.exited).toBe(0);
+    expect(ok.output).toMatch(/ended SUCCESS/);
+
+    const failed = processes.spawn(
+      'cli run fails',
+      ['execution', 'run', 'e2e', 'fails', '--wait', '--server', cp.api],
+      {},
+    );
+    expect(await failed.exited).toBe(1);
+    expect(failed.output).toMatch(/boom: FAILED/);
+    expect(failed.output).toMatch(/ended FAILED/);
+
+    const missing = processes.spawn(
+      'cli run missing',
+      ['execution', 'run', 'e2e', 'nope', '--server', cp.api],
+      {},
+    );
+    expect(await missing.exited).toBe(1);
+    expect(missing.output).toContain('flow e2e.nope does not exist');
+  }, 60_000);
 });
