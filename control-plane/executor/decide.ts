@@ -1,10 +1,13 @@
-// The executor's decision: (flow, execution, task runs, event, now) -> the rows to write. No I/O.
-
+// The executor's decision: (flow, execution, task runs, event, now) -> the rows to write, the jobs to
+// queue, the timers to set and the jobs to kill. No I/O.
 import { isTerminal } from '../../protocol/index.ts';
 import type { ExecutionRow, TaskRunRow } from '../repository/index.ts';
+import { applyResult, startRetry } from './attempts.ts';
 import type { ExecutorEvent } from './events.ts';
+import { endPauseDelay, resumePaused } from './flowables/pause.ts';
+import { applyKill, applyTimeout } from './interrupts.ts';
 import type { FlowPlan } from './plan.ts';
-import { allowed, Reconciler } from './reconcile.ts';
+import { Reconciler } from './reconcile.ts';
 import { type Decision, ExecutionState } from './state.ts';
 
 export function decide(
@@ -15,30 +18,30 @@ export function decide(
   now: Date,
 ): Decision {
   const state = new ExecutionState(execution, taskRuns, now);
-  if (event.type === 'result') applyResult(plan, state, event);
+  if (isTerminal(state.execution.state)) return state.decision();
+  switch (event.type) {
+    case 'result':
+      applyResult(plan, state, event);
+      break;
+    case 'retry':
+      startRetry(plan, state, event.taskRunId, event.attempt);
+      break;
+    case 'timeout':
+      applyTimeout(plan, state, event);
+      break;
+    case 'pauseEnded':
+      endPauseDelay(plan, state, event.taskRunId);
+      break;
+    case 'resume':
+      resumePaused(plan, state, event.inputs ?? {}, event.taskRunId);
+      break;
+    case 'kill':
+      applyKill(plan, state);
+      break;
+    case 'start':
+    case 'wake':
+      break;
+  }
   new Reconciler(plan, state).run();
   return state.decision();
-}
-
-/** Records the outcome of a runnable task's attempt on its task run; a stale or repeated one changes nothing. */
-function applyResult(
-  plan: FlowPlan,
-  state: ExecutionState,
-  event: Extract<ExecutorEvent, { type: 'result' }>,
-) {
-  const run = state.get(event.taskRunId);
-  if (!run || isTerminal(run.state)) return;
-  const task = plan.tasks.get(run.taskId);
-  const last = run.attempts.at(-1);
-  const attempt = {
-    ...(last ?? { startDate: state.now.toISOString() }),
-    state: event.state,
-    endDate: state.now.toISOString(),
-    ...(event.agentId ? { agentId: event.agentId } : {}),
-    ...(event.error ? { error: event.error } : {}),
-  };
-  state.replaceLastAttempt(run, attempt);
-  if (!event.agentId && event.error) state.log(run, 'ERROR', event.error.message);
-  const final = task ? allowed(task, event.state) : event.state;
-  state.setRunState(run, final, { outputs: event.outputs });
 }

@@ -1,4 +1,4 @@
-// The events the executor decides on.
+// The events the executor decides on: what happened to an execution, from outside or from its own timers.
 import type { ResultState } from '../../protocol/index.ts';
 
 export type ExecutorEvent =
@@ -14,8 +14,30 @@ export type ExecutorEvent =
       outputs: Record<string, unknown>;
       error?: { message: string; code?: string };
     }
-  /** look again (a timer fired, or something else changed) */
+  /** timer: the delay before the next attempt of a task run is over */
+  | { type: 'retry'; taskRunId: string; attempt: number }
+  /** timer: a task run's `timeout` is over (for a runnable task, the timeout of one attempt) */
+  | { type: 'timeout'; taskRunId: string; attempt: number }
+  /** timer: the `delay` of a Pause is over */
+  | { type: 'pauseEnded'; taskRunId: string }
+  /** a user resumes the paused execution (every paused Pause, or one), with the `onResume` inputs */
+  | { type: 'resume'; taskRunId?: string; inputs?: Record<string, unknown> }
+  /** a user kills the execution: running task runs are killed, nothing new is created */
+  | { type: 'kill' }
+  /** look again (something else changed) */
   | { type: 'wake' };
+
+/** An event the executor must receive at `at`: a delayed queue message, so it survives restarts. */
+export interface Timer {
+  at: Date;
+  event: ExecutorEvent;
+}
+
+/** A task run whose job must stop: the dispatcher ends its job and tells the agent that holds it. */
+export interface Kill {
+  taskRunId: string;
+  reason: string;
+}
 
 /** Queue topic of executor events, and the payload of one message. */
 export const EXECUTOR_TOPIC = 'executor';

@@ -1,7 +1,14 @@
 // The executor: decides what runs next in each execution, one transaction per decision.
 export { decide } from './decide.ts';
-export { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
+export {
+  EXECUTOR_TOPIC,
+  type ExecutorEvent,
+  type ExecutorMessage,
+  type Kill,
+  type Timer,
+} from './events.ts';
 export { type CreatedExecution, createExecution, type NewExecutionRequest } from './executions.ts';
 export { type Committed, Executor, type ExecutorOptions } from './executor.ts';
+export { resumeInputErrors } from './flowables/pause.ts';
 export { type FlowPlan, planFlow } from './plan.ts';
 export type { Decision } from './state.ts';

@@ -7,6 +7,7 @@ import {
   type TaskTypeInfo,
 } from '../../protocol/flow/index.ts';
 import { walkTaskTree } from '../../protocol/flow/walk.ts';
+import { State } from '../../protocol/index.ts';
 
 export interface FlowPlan {
   readonly flow: Flow;
@@ -36,6 +37,14 @@ export function taskOf(plan: FlowPlan, ref: unknown): { task: TaskDef; info: Tas
   const info = typeof id === 'string' ? plan.types.get(id) : undefined;
   if (!task || !info) throw new Error(`task ${String(id)} is not in the plan of the flow`);
   return { task, info };
+}
+
+/** A task's own `allowFailure` turns its failure into WARNING, and `allowWarning` its warning into SUCCESS. */
+export function allowed(task: TaskDef, state: State): State {
+  let result = state;
+  if (result === State.FAILED && task.allowFailure) result = State.WARNING;
+  if (result === State.WARNING && task.allowWarning) result = State.SUCCESS;
+  return result;
 }
 
 export { resolveTaskType };

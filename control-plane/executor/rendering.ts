@@ -1,4 +1,5 @@
-// Expressions the executor itself renders: runIf conditions, worker group keys, flow outputs.
+// Expressions the executor itself renders: conditions, worker group keys, durations, counts, loop
+// values and flow outputs. Each returns a value or the message of why it could not.
 
 import { render, renderDeep } from '../../protocol/expressions/index.ts';
 import type { WorkerGroup } from '../../protocol/flow/index.ts';
@@ -7,23 +8,94 @@ import { executionContext } from './context.ts';
 import type { FlowPlan } from './plan.ts';
 import type { ExecutionState } from './state.ts';
 
-/** Kestra's truthiness of a rendered condition: empty, "false", "0" and "null" are false. */
+const FALSY = new Set(['', 'false', '0', '-0', 'null']);
+
+/** Kestra's truthiness of a rendered condition: empty, "false", "0", "-0" and "null" are false. */
 export function isTruthy(rendered: string): boolean {
-  const text = rendered.trim().toLowerCase();
-  return !(text === '' || text === 'false' || text === '0' || text === 'null');
+  return !FALSY.has(rendered.trim().toLowerCase());
+}
+
+export type Rendered<T> = { value: T; error?: undefined } | { value?: undefined; error: string };
+
+function attempt<T>(produce: () => T): Rendered<T> {
+  try {
+    return { value: produce() };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** A string property rendered; numbers and booleans as written are turned into text. */
+export function renderText(
+  value: unknown,
+  context: Record<string, unknown>,
+  where: string,
+): Rendered<string> {
+  if (typeof value === 'number' || typeof value === 'boolean') return { value: String(value) };
+  return attempt(() => render(String(value), context, { where }));
+}
+
+/** An ISO-8601 duration property (possibly an expression), in milliseconds. */
+export function renderDuration(
+  value: unknown,
+  context: Record<string, unknown>,
+  where: string,
+): Rendered<number> {
+  const text = renderText(value, context, where);
+  if (text.error !== undefined) return text;
+  const ms = parseIsoDuration(text.value.trim());
+  if (ms === undefined || ms < 0) return { error: `${where}: '${text.value}' is not an ISO-8601 duration` };
+  return { value: ms };
+}
+
+/** A non-negative integer property (possibly an expression); `fallback` when absent. */
+export function renderCount(
+  value: unknown,
+  context: Record<string, unknown>,
+  where: string,
+  fallback: number,
+): Rendered<number> {
+  if (value === undefined) return { value: fallback };
+  if (typeof value === 'number') return { value };
+  const text = renderText(value, context, where);
+  if (text.error !== undefined) return text;
+  const count = Number(text.value.trim());
+  if (!Number.isInteger(count) || count < 0) {
+    return { error: `${where}: '${text.value}' is not a whole number of 0 or more` };
+  }
+  return { value: count };
+}
+
+/**
+ * The values of a loop as Kestra reads them: a list (its strings rendered), or a string (rendered, then
+ * read as JSON). Items become strings, others their JSON; duplicates count once. A null fails the loop.
+ */
+export function renderLoopValues(
+  values: unknown,
+  context: Record<string, unknown>,
+  where: string,
+): Rendered<string[]> {
+  const list = attempt(() => {
+    if (Array.isArray(values)) return renderDeep(values, context, { where }) as unknown[];
+    const parsed: unknown = JSON.parse(render(String(values), context, { where }));
+    if (!Array.isArray(parsed)) throw new Error(`${where}: the values must be a list, not ${typeof parsed}`);
+    return parsed;
+  });
+  if (list.error !== undefined) return list;
+  if (list.value.some((item) => item === null || item === undefined)) {
+    return { error: `Found '1' null values on Each, with values=${JSON.stringify(list.value)}` };
+  }
+  const strings = list.value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
+  return { value: [...new Set(strings)] };
 }
 
 export function renderCondition(
   condition: string | boolean,
   context: Record<string, unknown>,
   where: string,
-): { value: boolean; error?: undefined } | { value?: undefined; error: string } {
+): Rendered<boolean> {
   if (typeof condition === 'boolean') return { value: condition };
-  try {
-    return { value: isTruthy(render(condition, context, { where })) };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
+  return attempt(() => isTruthy(render(condition, context, { where })));
 }
 
 export interface ResolvedGroup {

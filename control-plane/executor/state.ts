@@ -11,6 +11,7 @@ import type {
   TaskRunPatch,
   TaskRunRow,
 } from '../repository/index.ts';
+import type { Kill, Timer } from './events.ts';
 
 /** Everything one decision writes; the executor commits it in one transaction. */
 export interface Decision {
@@ -19,6 +20,10 @@ export interface Decision {
   updateTaskRuns: { id: string; patch: TaskRunPatch }[];
   jobs: NewJob[];
   logs: NewLog[];
+  /** events to deliver later (retry delays, timeouts, pause delays), as delayed queue messages */
+  timers: Timer[];
+  /** task runs whose running or queued job must be stopped */
+  kills: Kill[];
 }
 
 const key = (parentId: string | null | undefined, taskId: string, value: string | null | undefined) =>
@@ -28,11 +33,16 @@ export class ExecutionState {
   readonly execution: ExecutionRow;
   private readonly runs = new Map<string, TaskRunRow>();
   private readonly byId = new Map<string, TaskRunRow>();
+  private readonly children = new Map<string, TaskRunRow[]>();
   private readonly inserted = new Set<string>();
   private readonly changed = new Map<string, TaskRunPatch>();
   private executionPatch: ExecutionPatch | undefined;
   readonly jobs: NewJob[] = [];
   readonly logs: NewLog[] = [];
+  readonly timers: Timer[] = [];
+  readonly kills: Kill[] = [];
+  /** bumped whenever a task run's outputs change, so rendered contexts can be cached in between */
+  outputsVersion = 0;
 
   constructor(
     execution: ExecutionRow,
@@ -46,6 +56,10 @@ export class ExecutionState {
   private index(run: TaskRunRow) {
     this.runs.set(key(run.parentTaskRunId, run.taskId, run.value), run);
     this.byId.set(run.id, run);
+    if (run.parentTaskRunId === null) return;
+    const siblings = this.children.get(run.parentTaskRunId);
+    if (siblings) siblings.push(run);
+    else this.children.set(run.parentTaskRunId, [run]);
   }
 
   find(parentId: string | undefined, taskId: string, value?: string): TaskRunRow | undefined {
@@ -56,8 +70,13 @@ export class ExecutionState {
     return this.byId.get(id);
   }
 
-  allRuns(): TaskRunRow[] {
-    return [...this.byId.values()];
+  allRuns(): Iterable<TaskRunRow> {
+    return this.byId.values();
+  }
+
+  /** The task runs whose parent is `id`, in creation order. */
+  childrenOf(id: string): readonly TaskRunRow[] {
+    return this.children.get(id) ?? [];
   }
 
   createRun(
@@ -93,6 +112,7 @@ export class ExecutionState {
   }
 
   updateRun(run: TaskRunRow, patch: TaskRunPatch) {
+    if ('outputs' in patch) this.outputsVersion++;
     Object.assign(run, patch);
     if (this.inserted.has(run.id)) return;
     this.changed.set(run.id, { ...this.changed.get(run.id), ...patch });
@@ -106,12 +126,22 @@ export class ExecutionState {
     this.updateRun(run, { state, histories, ...(isTerminal(state) ? { endDate: this.now } : {}), ...extra });
   }
 
-  replaceLastAttempt(run: TaskRunRow, attempt: Attempt) {
-    const attempts = run.attempts.length ? [...run.attempts.slice(0, -1), attempt] : [attempt];
+  /** Ends the running attempt with `end`, or adds an ended one when none is running (no agent took it). */
+  endAttempt(run: TaskRunRow, end: Omit<Attempt, 'startDate'>) {
+    const last = run.attempts.at(-1);
+    const running = last !== undefined && last.endDate === undefined;
+    const attempt: Attempt = { ...(running ? last : { startDate: this.now.toISOString() }), ...end };
+    const attempts = running ? [...run.attempts.slice(0, -1), attempt] : [...run.attempts, attempt];
     this.updateRun(run, { attempts });
   }
 
+  /** Merges `patch` into the task run's executor bookkeeping. */
+  patchMeta(run: TaskRunRow, patch: Record<string, unknown>) {
+    this.updateRun(run, { meta: { ...run.meta, ...patch } });
+  }
+
   setExecutionState(state: State, extra: ExecutionPatch = {}) {
+    if (this.execution.state === state && !Object.keys(extra).length) return;
     const histories =
       this.execution.state === state
         ? this.execution.histories
@@ -122,6 +152,17 @@ export class ExecutionState {
   patchExecution(patch: ExecutionPatch) {
     Object.assign(this.execution, patch);
     this.executionPatch = { ...this.executionPatch, ...patch };
+  }
+
+  /** Fails a task run for a reason the executor found (not an agent), with the reason in its logs. */
+  fail(run: TaskRunRow, message: string): TaskRunRow {
+    this.log(run, 'ERROR', message);
+    this.setRunState(run, State.FAILED);
+    return run;
+  }
+
+  timer(at: Date, event: Timer['event']) {
+    this.timers.push({ at, event });
   }
 
   log(run: TaskRunRow | undefined, level: 'INFO' | 'WARN' | 'ERROR', message: string) {
@@ -142,6 +183,8 @@ export class ExecutionState {
       updateTaskRuns: [...this.changed].map(([id, patch]) => ({ id, patch })),
       jobs: this.jobs,
       logs: this.logs,
+      timers: this.timers,
+      kills: this.kills,
     };
   }
 }

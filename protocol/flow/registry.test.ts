@@ -10,7 +10,17 @@ describe('task type registry', () => {
       .sort();
     expect(ready).toEqual([
       'io.kestra.plugin.core.debug.Return',
+      'io.kestra.plugin.core.execution.Fail',
+      'io.kestra.plugin.core.flow.AllowFailure',
+      'io.kestra.plugin.core.flow.Dag',
+      'io.kestra.plugin.core.flow.EachParallel',
+      'io.kestra.plugin.core.flow.EachSequential',
+      'io.kestra.plugin.core.flow.ForEach',
+      'io.kestra.plugin.core.flow.If',
+      'io.kestra.plugin.core.flow.Parallel',
+      'io.kestra.plugin.core.flow.Pause',
       'io.kestra.plugin.core.flow.Sequential',
+      'io.kestra.plugin.core.flow.Switch',
       'io.kestra.plugin.core.log.Log',
       'io.kestra.plugin.core.output.OutputValues',
       'io.kestra.plugin.scripts.shell.Commands',

@@ -36,7 +36,7 @@ export const PARALLEL = flowableType(
   'io.kestra.plugin.core.flow.Parallel',
   { tasks: NonEmptyTaskList, concurrent: Type.Optional(Dynamic(Count)) },
   TASKS,
-  { aliases: [old('Parallel')] },
+  { aliases: [old('Parallel')], status: TypeStatus.READY },
 );
 
 export const IF = flowableType(
@@ -51,7 +51,7 @@ export const IF = flowableType(
     { property: 'then', shape: 'list' },
     { property: 'else', shape: 'list' },
   ],
-  { aliases: [old('If')] },
+  { aliases: [old('If')], status: TypeStatus.READY },
 );
 
 export const SWITCH = flowableType(
@@ -65,27 +65,28 @@ export const SWITCH = flowableType(
     { property: 'cases', shape: 'map' },
     { property: 'defaults', shape: 'list' },
   ],
-  { aliases: [old('Switch')] },
+  { aliases: [old('Switch')], status: TypeStatus.READY },
 );
 
 export const FOR_EACH = flowableType(
   'io.kestra.plugin.core.flow.ForEach',
   { values: LoopValues, concurrencyLimit: Type.Optional(Dynamic(Count)), tasks: NonEmptyTaskList },
   TASKS,
+  { status: TypeStatus.READY },
 );
 
 const EACH_SEQUENTIAL = flowableType(
   'io.kestra.plugin.core.flow.EachSequential',
   { value: LoopValues, tasks: NonEmptyTaskList },
   TASKS,
-  { aliases: [old('EachSequential')], deprecated: true },
+  { aliases: [old('EachSequential')], deprecated: true, status: TypeStatus.READY },
 );
 
 const EACH_PARALLEL = flowableType(
   'io.kestra.plugin.core.flow.EachParallel',
   { value: LoopValues, concurrent: Type.Optional(Dynamic(Count)), tasks: NonEmptyTaskList },
   TASKS,
-  { aliases: [old('EachParallel')], deprecated: true },
+  { aliases: [old('EachParallel')], deprecated: true, status: TypeStatus.READY },
 );
 
 export const DagEntry = Type.Object(
@@ -96,7 +97,7 @@ export const DAG = flowableType(
   'io.kestra.plugin.core.flow.Dag',
   { concurrent: Type.Optional(Dynamic(Count)), tasks: Type.Array(DagEntry, { minItems: 1 }) },
   [{ property: 'tasks', shape: 'dag' }],
-  { aliases: [old('Dag')] },
+  { aliases: [old('Dag')], status: TypeStatus.READY },
 );
 
 const ALLOW_FAILURE = flowableType(
@@ -105,6 +106,7 @@ const ALLOW_FAILURE = flowableType(
   TASKS,
   {
     aliases: [old('AllowFailure')],
+    status: TypeStatus.READY,
   },
 );
 
@@ -175,7 +177,7 @@ export const PAUSE = flowableType(
     tasks: Type.Optional(TaskList),
   },
   TASKS,
-  { aliases: [old('Pause')] },
+  { aliases: [old('Pause')], status: TypeStatus.READY },
 );
 
 const WORKING_DIRECTORY = flowableType(

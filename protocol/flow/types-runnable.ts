@@ -47,7 +47,7 @@ const FAIL = runnableType(
     condition: Type.Optional(Type.Union([Type.String(), Type.Boolean()])),
     errorMessage: Type.Optional(Type.String()),
   },
-  { aliases: [old('executions.Fail')] },
+  { aliases: [old('executions.Fail')], status: TypeStatus.READY },
 );
 
 const LABELS = runnableType(

@@ -22,16 +22,15 @@ describe('task types', () => {
       '  - id: log',
       `    type: ${LOG}`,
       '    message: hi',
-      '  - id: if',
-      '    type: io.kestra.plugin.core.flow.If',
-      '    condition: "{{ true }}"',
-      '    then:',
+      '  - id: wd',
+      '    type: io.kestra.plugin.core.flow.WorkingDirectory',
+      '    tasks:',
       '      - id: inner',
       `        type: ${LOG}`,
       '        message: hi',
     );
     expect(messages(source)).toEqual([
-      "ROOST_FLOW_UNKNOWN_TYPE task type 'io.kestra.plugin.core.flow.If' at tasks[1] is not supported by Roost yet (line 8, column 5)",
+      "ROOST_FLOW_UNKNOWN_TYPE task type 'io.kestra.plugin.core.flow.WorkingDirectory' at tasks[1] is not supported by Roost yet (line 8, column 5)",
     ]);
     expect(messages(source, true)).toEqual([]);
   });
@@ -40,9 +39,14 @@ describe('task types', () => {
     expect(
       messages(flow('tasks:', '  - id: log', '    type: io.kestra.core.tasks.log.Log', '    message: hi')),
     ).toEqual([]);
-    const planned = flow('tasks:', '  - id: fail', '    type: io.kestra.core.tasks.executions.Fail');
+    const planned = flow(
+      'tasks:',
+      '  - id: labels',
+      '    type: io.kestra.core.tasks.executions.Labels',
+      '    labels: { a: b }',
+    );
     expect(messages(planned)[0]).toContain(
-      "task type 'io.kestra.core.tasks.executions.Fail' (now io.kestra.plugin.core.execution.Fail)",
+      "task type 'io.kestra.core.tasks.executions.Labels' (now io.kestra.plugin.core.execution.Labels)",
     );
   });
 

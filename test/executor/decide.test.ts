@@ -1,143 +1,201 @@
-// The executor's decision function, without I/O: which task runs and jobs a decision creates.
+// The executor's decision function, without I/O: which task runs and jobs a decision creates, and the
+// execution-wide rules (final state, errors, finally, runIf, disabled, flow outputs).
 import { describe, expect, it } from 'vitest';
-import { decide, type ExecutorEvent, planFlow } from '../../control-plane/executor/index.ts';
-import type { ExecutionRow, TaskRunRow } from '../../control-plane/repository/index.ts';
+import { decide, planFlow } from '../../control-plane/executor/index.ts';
 import { parseFlow } from '../../protocol/flow/index.ts';
 import { State } from '../../protocol/index.ts';
+import { runOnAgent } from './corpus-agent.ts';
+import { failing, START, simulate, yaml } from './simulate.ts';
 
-const NOW = new Date('2026-01-01T00:00:00.000Z');
-
-/** Runs decisions the way the executor does, feeding each job back as a result from `outcome`. */
-function simulate(
-  yaml: string,
-  outcome: (taskId: string) => { state: 'SUCCESS' | 'FAILED' | 'WARNING'; outputs?: Record<string, unknown> },
-) {
-  const flow = parseFlow(yaml);
-  const plan = planFlow(flow, 1);
-  let execution: ExecutionRow = {
-    id: 'e1',
-    namespace: flow.namespace,
-    flowId: flow.id,
-    flowRevision: 1,
-    state: State.CREATED,
-    histories: [{ state: State.CREATED, date: NOW.toISOString() }],
-    inputs: {},
-    outputs: null,
-    labels: {},
-    trigger: null,
-    parentId: null,
-    error: null,
-    version: 1,
-    startDate: NOW,
-    endDate: null,
-  };
-  const runs = new Map<string, TaskRunRow>();
-  const order: string[] = [];
-  const pending: ExecutorEvent[] = [{ type: 'start' }];
-  for (let step = 0; step < 100 && pending.length; step++) {
-    const decision = decide(plan, execution, [...runs.values()], pending.shift()!, NOW);
-    if (decision.execution) execution = { ...execution, ...decision.execution };
-    for (const run of decision.insertTaskRuns) runs.set(run.id, { ...run });
-    for (const { id, patch } of decision.updateTaskRuns) runs.set(id, { ...runs.get(id)!, ...patch });
-    for (const job of decision.jobs) {
-      const taskId = String((job.payload.task as { id: string }).id);
-      order.push(taskId);
-      const result = outcome(taskId);
-      pending.push({
-        type: 'result',
-        taskRunId: job.taskRunId,
-        attempt: 1,
-        agentId: 'a',
-        state: result.state,
-        outputs: result.outputs ?? {},
-      });
-    }
-  }
-  const states = Object.fromEntries([...runs.values()].map((r) => [r.taskId, r.state]));
-  return { execution, states, order, count: runs.size };
-}
-
-const log = (id: string, extra = '') =>
-  `  - id: ${id}\n    type: io.kestra.plugin.core.log.Log\n    message: ${id}\n${extra}`;
+const LOG = 'io.kestra.plugin.core.log.Log';
+const abc = yaml`
+  tasks:
+    - { id: a, type: ${LOG}, message: a }
+    - { id: b, type: ${LOG}, message: b }
+    - { id: c, type: ${LOG}, message: c }
+`;
 
 describe('the executor decision', () => {
-  it('runs tasks one after another and ends SUCCESS', () => {
-    const r = simulate(`id: f\nnamespace: t\ntasks:\n${log('a')}${log('b')}${log('c')}`, () => ({
-      state: 'SUCCESS',
-    }));
+  it('runs tasks one after another and ends SUCCESS', async () => {
+    const r = await simulate(abc);
     expect(r.order).toEqual(['a', 'b', 'c']);
     expect(r.execution.state).toBe('SUCCESS');
-    expect(r.execution.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
+    expect(r.executionHistory).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
   });
 
-  it('stops at the first failure and creates no task run for the rest', () => {
-    const r = simulate(`id: f\nnamespace: t\ntasks:\n${log('a')}${log('b')}${log('c')}`, (id) => ({
-      state: id === 'b' ? 'FAILED' : 'SUCCESS',
-    }));
+  it('stops at the first failure and creates no task run for the rest', async () => {
+    const r = await simulate(abc, { outcome: failing('b') });
     expect(r.order).toEqual(['a', 'b']);
     expect(r.states).toEqual({ a: 'SUCCESS', b: 'FAILED' });
     expect(r.execution.state).toBe('FAILED');
   });
 
-  it('runs the flow errors branch after a failure, and the execution stays FAILED', () => {
-    const r = simulate(`id: f\nnamespace: t\ntasks:\n${log('a')}errors:\n${log('onError')}`, (id) => ({
-      state: id === 'a' ? 'FAILED' : 'SUCCESS',
-    }));
+  it('runs the flow errors branch after a failure, and the execution stays FAILED', async () => {
+    const r = await simulate(
+      yaml`
+        tasks:
+          - { id: a, type: ${LOG}, message: a }
+        errors:
+          - { id: onError, type: ${LOG}, message: e }
+      `,
+      { outcome: failing('a') },
+    );
     expect(r.order).toEqual(['a', 'onError']);
     expect(r.execution.state).toBe('FAILED');
   });
 
-  it('turns a failure into WARNING with allowFailure and goes on', () => {
-    const r = simulate(
-      `id: f\nnamespace: t\ntasks:\n${log('a', '    allowFailure: true\n')}${log('b')}`,
-      (id) => ({ state: id === 'a' ? 'FAILED' : 'SUCCESS' }),
+  it('runs the flow errors after a flowable whose own errors ran, since its failure reaches the top', async () => {
+    const r = await simulate(
+      yaml`
+        tasks:
+          - id: seq
+            type: io.kestra.plugin.core.flow.Sequential
+            tasks:
+              - { id: a, type: ${LOG}, message: a }
+            errors:
+              - { id: local, type: ${LOG}, message: e }
+        errors:
+          - { id: global, type: ${LOG}, message: e }
+      `,
+      { outcome: failing('a') },
     );
-    expect(r.states).toEqual({ a: 'WARNING', b: 'SUCCESS' });
+    expect(r.order).toEqual(['a', 'local', 'global']);
+    expect(r.states.seq).toBe('FAILED');
+    expect(r.execution.state).toBe('FAILED');
+  });
+
+  it('runs finally after success and after failure, and takes the worst state of both', async () => {
+    const source = yaml`
+      tasks:
+        - { id: a, type: ${LOG}, message: a }
+      finally:
+        - { id: last, type: ${LOG}, message: z }
+    `;
+    const ok = await simulate(source);
+    expect(ok.order).toEqual(['a', 'last']);
+    expect(ok.execution.state).toBe('SUCCESS');
+    const warned = await simulate(source, {
+      outcome: (job) => ({ state: job.taskId === 'last' ? 'WARNING' : 'SUCCESS' }),
+    });
+    expect(warned.execution.state).toBe('WARNING');
+    const bad = await simulate(source, { outcome: failing('a') });
+    expect(bad.order).toEqual(['a', 'last']);
+    expect(bad.execution.state).toBe('FAILED');
+  });
+
+  it('takes the worst state of the tasks: WARNING over SUCCESS', async () => {
+    const r = await simulate(abc, {
+      outcome: (job) => ({ state: job.taskId === 'b' ? 'WARNING' : 'SUCCESS' }),
+    });
+    expect(r.order).toEqual(['a', 'b', 'c']);
     expect(r.execution.state).toBe('WARNING');
   });
 
-  it('skips a task whose runIf is false, and the SKIPPED run counts', () => {
-    const r = simulate(
-      `id: f\nnamespace: t\ntasks:\n${log('a', '    runIf: "{{ 1 == 2 }}"\n')}${log('b')}`,
-      () => ({ state: 'SUCCESS' }),
-    );
+  it('turns a failure into WARNING with allowFailure and goes on, and into SUCCESS with allowWarning too', async () => {
+    const source = (extra: string) => yaml`
+      tasks:
+        - { id: a, type: ${LOG}, message: a, allowFailure: true${extra} }
+        - { id: b, type: ${LOG}, message: b }
+    `;
+    const warned = await simulate(source(''), { outcome: failing('a') });
+    expect(warned.states).toEqual({ a: 'WARNING', b: 'SUCCESS' });
+    expect(warned.execution.state).toBe('WARNING');
+    const allowed = await simulate(source(', allowWarning: true'), { outcome: failing('a') });
+    expect(allowed.states).toEqual({ a: 'SUCCESS', b: 'SUCCESS' });
+  });
+
+  it('skips a task whose runIf is false, and the SKIPPED run counts', async () => {
+    const r = await simulate(yaml`
+      tasks:
+        - { id: a, type: ${LOG}, message: a, runIf: "{{ 1 == 2 }}" }
+        - { id: b, type: ${LOG}, message: b }
+    `);
     expect(r.order).toEqual(['b']);
     expect(r.states).toEqual({ a: 'SKIPPED', b: 'SUCCESS' });
     expect(r.count).toBe(2);
     expect(r.execution.state).toBe('SUCCESS');
   });
 
-  it('never creates a disabled task', () => {
-    const r = simulate(`id: f\nnamespace: t\ntasks:\n${log('a', '    disabled: true\n')}${log('b')}`, () => ({
-      state: 'SUCCESS',
-    }));
+  it('fails a task whose runIf cannot be rendered', async () => {
+    const r = await simulate(yaml`
+      tasks:
+        - { id: a, type: ${LOG}, message: a, runIf: "{{ outputs.nothing == 2 }}" }
+    `);
+    expect(r.states).toEqual({ a: 'FAILED' });
+    expect(r.logs.some((l) => l.level === 'ERROR' && l.message.includes('nothing'))).toBe(true);
+  });
+
+  it('ends SUCCESS when a Fail task has a false condition, and FAILED when it is true', async () => {
+    const source = yaml`
+      inputs:
+        - { id: param, type: STRING }
+      tasks:
+        - { id: before, type: ${LOG}, message: x }
+        - { id: fail, type: io.kestra.plugin.core.execution.Fail, condition: "{{ inputs.param == 'fail' }}" }
+        - { id: after, type: ${LOG}, message: x }
+    `;
+    const passed = await simulate(source, { inputs: { param: 'ok' }, outcome: runOnAgent });
+    expect(passed.states).toEqual({ before: 'SUCCESS', fail: 'SUCCESS', after: 'SUCCESS' });
+    expect(passed.execution.state).toBe('SUCCESS');
+    const failed = await simulate(source, { inputs: { param: 'fail' }, outcome: runOnAgent });
+    expect(failed.count).toBe(2);
+    expect(failed.execution.state).toBe('FAILED');
+  });
+
+  it('never creates a disabled task', async () => {
+    const r = await simulate(yaml`
+      tasks:
+        - { id: a, type: ${LOG}, message: a, disabled: true }
+        - { id: b, type: ${LOG}, message: b }
+    `);
     expect(r.states).toEqual({ b: 'SUCCESS' });
   });
 
-  it('counts a Sequential as its own task run and settles it from its children', () => {
-    const yaml = `id: f\nnamespace: t\ntasks:\n  - id: seq\n    type: io.kestra.plugin.core.flow.Sequential\n    tasks:\n  ${log('a').replaceAll('\n  ', '\n    ')}  ${log('b').replaceAll('\n  ', '\n    ')}${log('c')}`;
-    const r = simulate(yaml, () => ({ state: 'SUCCESS' }));
+  it('counts a Sequential as its own task run and settles it from its children', async () => {
+    const r = await simulate(yaml`
+      tasks:
+        - id: seq
+          type: io.kestra.plugin.core.flow.Sequential
+          tasks:
+            - { id: a, type: ${LOG}, message: a }
+            - { id: b, type: ${LOG}, message: b }
+        - { id: c, type: ${LOG}, message: c }
+    `);
     expect(r.order).toEqual(['a', 'b', 'c']);
     expect(r.states).toEqual({ seq: 'SUCCESS', a: 'SUCCESS', b: 'SUCCESS', c: 'SUCCESS' });
   });
 
-  it('renders flow outputs from task outputs, and fails the execution with no outputs when they cannot render', () => {
-    const ok = simulate(
-      `id: f\nnamespace: t\ntasks:\n  - id: r\n    type: io.kestra.plugin.core.debug.Return\n    format: x\noutputs:\n  - id: o\n    type: STRING\n    value: "{{ outputs.r.value }}!"\n`,
-      () => ({ state: 'SUCCESS', outputs: { value: 'hey' } }),
-    );
+  it('renders flow outputs from task outputs, and fails the execution with no outputs when they cannot render', async () => {
+    const source = (value: string) => yaml`
+      tasks:
+        - { id: r, type: io.kestra.plugin.core.debug.Return, format: x }
+      outputs:
+        - { id: o, type: STRING, value: "${value}" }
+    `;
+    const outcome = () => ({ state: 'SUCCESS' as const, outputs: { value: 'hey' } });
+    const ok = await simulate(source('{{ outputs.r.value }}!'), { outcome });
     expect(ok.execution.outputs).toEqual({ o: 'hey!' });
-    const bad = simulate(
-      `id: f\nnamespace: t\ntasks:\n  - id: r\n    type: io.kestra.plugin.core.debug.Return\n    format: x\noutputs:\n  - id: o\n    type: STRING\n    value: "{{ outputs.missing.value }}"\n`,
-      () => ({ state: 'SUCCESS', outputs: { value: 'hey' } }),
-    );
+    const bad = await simulate(source('{{ outputs.missing.value }}'), { outcome });
     expect(bad.execution.state).toBe('FAILED');
     expect(bad.execution.outputs).toBeNull();
   });
 
+  it('fails a task of a type Roost does not run yet, with the type named', async () => {
+    const r = await simulate(
+      parseFlow(
+        yaml`
+          tasks:
+            - { id: s, type: io.kestra.plugin.core.flow.Sleep, duration: PT1S }
+        `,
+        { allowPlanned: true },
+      ),
+    );
+    expect(r.states).toEqual({ s: 'FAILED' });
+    expect(r.logs[0]?.message).toContain("'io.kestra.plugin.core.flow.Sleep' of task 's' is not supported");
+  });
+
   it('ignores a second result for a task run that already ended', () => {
-    const flow = parseFlow(`id: f\nnamespace: t\ntasks:\n${log('a')}`);
-    const plan = planFlow(flow, 1);
+    const plan = planFlow(parseFlow(abc), 1);
     const run = {
       id: 'r1',
       executionId: 'e1',
@@ -149,8 +207,8 @@ describe('the executor decision', () => {
       attempts: [],
       outputs: {},
       meta: null,
-      startDate: NOW,
-      endDate: NOW,
+      startDate: START,
+      endDate: START,
     };
     const execution = {
       id: 'e1',
@@ -166,17 +224,20 @@ describe('the executor decision', () => {
       parentId: null,
       error: null,
       version: 1,
-      startDate: NOW,
+      startDate: START,
       endDate: null,
     };
-    const decision = decide(
-      plan,
-      execution,
-      [run],
-      { type: 'result', taskRunId: 'r1', attempt: 1, state: 'FAILED', outputs: {} },
-      NOW,
-    );
+    const event = { type: 'result', taskRunId: 'r1', attempt: 1, state: 'FAILED', outputs: {} } as const;
+    const decision = decide(plan, execution, [run], event, START);
     expect(decision.updateTaskRuns).toEqual([]);
-    expect(decision.execution?.state).toBe('SUCCESS');
+    expect(decision.insertTaskRuns.map((r) => r.taskId)).toEqual(['b']);
+    const ended = decide(plan, { ...execution, state: State.SUCCESS }, [run], event, START);
+    expect(ended).toMatchObject({
+      execution: undefined,
+      insertTaskRuns: [],
+      jobs: [],
+      timers: [],
+      kills: [],
+    });
   });
 });

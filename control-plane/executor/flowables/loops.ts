@@ -1,0 +1,80 @@
+// Loops: ForEach (iterations at most `concurrencyLimit` at once, default 1, 0 = all; the children of one
+// iteration one after another) and the older EachSequential and EachParallel (every child of every value
+// as one flat list). A loop adds no task run per iteration: each child's task run carries the value.
+// The values are rendered once, on the loop's first pass, and kept in its meta.
+import type { TaskDef } from '../../../protocol/flow/index.ts';
+import { isFailure, type State, worstState } from '../../../protocol/index.ts';
+import type { TaskRunRow } from '../../repository/index.ts';
+import { taskOf } from '../plan.ts';
+import type { ListEntry, ListStatus, Reconciler } from '../reconcile.ts';
+import { renderLoopValues } from '../rendering.ts';
+import type { FlowableHandler } from './index.ts';
+import { concurrencyOf } from './lists.ts';
+
+function loopValues(r: Reconciler, run: TaskRunRow, task: TaskDef, property: string) {
+  return r.remember<string[]>(run, task, 'values', (context) =>
+    renderLoopValues(task[property], context, `task '${task.id}' ${property}`),
+  );
+}
+
+export const FOR_EACH: FlowableHandler = (r, run, task) => {
+  const values = loopValues(r, run, task, 'values');
+  if ('error' in values) return r.failWith(run, values.error);
+  const limit = concurrencyOf(r, run, task, 'concurrencyLimit', 1);
+  if ('error' in limit) return r.failWith(run, limit.error);
+  const main = () => iterations(r, run, task.tasks, values.value, limit.value);
+  return r.guarded(run, main, task.errors, task.finally);
+};
+
+export const EACH_SEQUENTIAL: FlowableHandler = (r, run, task) => {
+  const values = loopValues(r, run, task, 'value');
+  if ('error' in values) return r.failWith(run, values.error);
+  const main = () => r.walk(everyPair(task.tasks, values.value), run, 1);
+  return r.guarded(run, main, task.errors, task.finally);
+};
+
+export const EACH_PARALLEL: FlowableHandler = (r, run, task) => {
+  const values = loopValues(r, run, task, 'value');
+  if ('error' in values) return r.failWith(run, values.error);
+  const concurrent = concurrencyOf(r, run, task, 'concurrent', 0);
+  if ('error' in concurrent) return r.failWith(run, concurrent.error);
+  const main = () => r.walk(everyPair(task.tasks, values.value), run, concurrent.value);
+  return r.guarded(run, main, task.errors, task.finally);
+};
+
+function everyPair(tasks: unknown, values: readonly string[]): ListEntry[] {
+  const refs: unknown[] = Array.isArray(tasks) ? tasks : [];
+  return values.flatMap((value) => refs.map((ref) => ({ ref, value })));
+}
+
+/**
+ * Runs each value's children one after another, at most `limit` values at once (0 = all). Iterations
+ * start in the order of the values; after a failed one, no new iteration starts (those one pass starts
+ * are started together, as in Kestra).
+ */
+function iterations(
+  r: Reconciler,
+  run: TaskRunRow,
+  tasks: unknown,
+  values: readonly string[],
+  limit: number,
+): ListStatus {
+  const refs: unknown[] = Array.isArray(tasks) ? tasks : [];
+  const first = refs.map((ref) => taskOf(r.plan, ref).task).find((task) => !task.disabled);
+  const states: State[] = [];
+  let active = 0;
+  let failed = false;
+  for (const value of values) {
+    const started = first !== undefined && r.state.find(run.id, first.id, value) !== undefined;
+    if (!started && (failed || (limit > 0 && active >= limit))) break;
+    const status = r.list(refs, run, 1, value);
+    if (!status.done) {
+      active++;
+      continue;
+    }
+    // an iteration that started in this pass and failed at once does not hold back its siblings
+    if (isFailure(status.state)) failed ||= started;
+    states.push(status.state);
+  }
+  return active ? { done: false } : { done: true, state: worstState(states) };
+}

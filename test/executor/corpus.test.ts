@@ -1,0 +1,65 @@
+// Conformance: Kestra's own example flows, read from ../shared/kestra-flows/valids at test time, run
+// through the executor with the agent's core tasks, end as Kestra ends them (state, task runs, outputs).
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateFlowSource } from '../../protocol/flow/index.ts';
+import { runOnAgent } from './corpus-agent.ts';
+import { EXPECTED } from './corpus-table.ts';
+import { simulate } from './simulate.ts';
+
+/** Flows that use only ready types but are not run here, and why. */
+const SKIPPED: Record<string, string> = {
+  'for-each-item-outputs-subflow.yaml': 'read() of internal storage',
+  'inputs-large.yaml': 'FILE inputs and internal storage',
+  'inputs-small-files.yaml': 'FILE inputs and internal storage',
+  'inputs.yaml': 'FILE inputs and internal storage',
+  'kv.yaml': 'kv() and the KV store',
+  'restart_with_inputs.yaml': 'FILE inputs, and restart',
+  'retry-new-execution-flow-attempts.yml': 'retry behavior CREATE_NEW_EXECUTION',
+  'retry-new-execution-flow-duration.yml': 'retry behavior CREATE_NEW_EXECUTION',
+  'retry-new-execution-task-attempts.yml': 'retry behavior CREATE_NEW_EXECUTION',
+  'retry-new-execution-task-duration.yml': 'retry behavior CREATE_NEW_EXECUTION',
+  'secrets.yaml': 'secret() and a secret store',
+  'subflow-grand-child.yaml': 'the system.correlationId label of subflow executions',
+  'variables.yaml': 'envs and globals of the Kestra test configuration',
+};
+
+const VALIDS = new URL('../../../shared/kestra-flows/valids/', import.meta.url);
+const read = (file: string) => readFileSync(new URL(file, VALIDS), 'utf8');
+
+/** The valid flows whose every type Roost runs today (validation without planned types passes). */
+const runnable = readdirSync(VALIDS)
+  .sort()
+  .filter((file) => validateFlowSource(read(file)).flow !== undefined);
+
+describe('conformance: Kestra flows end as in Kestra', () => {
+  it.each(Object.entries(EXPECTED))('%s', async (file, expected) => {
+    const r = await simulate(read(file), {
+      inputs: expected.inputs ?? {},
+      outcome: (job) => expected.answer?.(job) ?? runOnAgent(job),
+    });
+    if (expected.resume) {
+      expect(r.execution.state).toBe('PAUSED');
+      await r.send(expected.resume);
+    }
+    expect({ state: r.execution.state, count: r.count }).toEqual({
+      state: expected.state,
+      count: expected.count,
+    });
+    for (const [taskId, attempts] of Object.entries(expected.attempts ?? {})) {
+      expect(r.run(taskId).attempts, `attempts of ${taskId}`).toHaveLength(attempts);
+    }
+    for (const [taskId, state] of Object.entries(expected.states ?? {})) {
+      expect(r.runsOf(taskId).at(-1)?.state, `state of ${taskId}`).toBe(state);
+    }
+    if (expected.outputs !== undefined) expect(r.execution.outputs).toEqual(expected.outputs);
+    expected.check?.(r);
+  });
+
+  it('has an expectation, or a reason to skip, for every flow that uses only ready types', () => {
+    const covered = new Set([...Object.keys(EXPECTED), ...Object.keys(SKIPPED)]);
+    expect(runnable.filter((file) => !covered.has(file))).toEqual([]);
+    expect([...covered].filter((file) => !runnable.includes(file))).toEqual([]);
+    expect(Object.keys(EXPECTED).length).toBeGreaterThanOrEqual(40);
+  });
+});

@@ -1,0 +1,227 @@
+// Runs the pure executor the way the control plane does, in memory: each decision is applied to the
+// execution and its task runs, each job is leased at once (a new running attempt, as the dispatcher
+// records it) and answered by `outcome`, timers fire in order on a virtual clock, and a killed task
+// run's pending result is dropped (the dispatcher ends its job, so the agent's late result is refused).
+import {
+  decide,
+  type ExecutorEvent,
+  type FlowPlan,
+  type Kill,
+  planFlow,
+  type Timer,
+} from '../../control-plane/executor/index.ts';
+import type { ExecutionRow, NewLog, TaskRunRow } from '../../control-plane/repository/index.ts';
+import { type Flow, flowLabels, parseFlow, validateInputValues } from '../../protocol/flow/index.ts';
+import { isTerminal, type ResultState, State } from '../../protocol/index.ts';
+
+export const START = new Date('2026-01-01T00:00:00.000Z');
+
+/** A job as the simulated agent receives it. */
+export interface SimJob {
+  taskId: string;
+  type: string;
+  value: string | null;
+  attempt: number;
+  task: Record<string, unknown>;
+  context: Record<string, unknown>;
+}
+
+/**
+ * What the agent answers. 'hang': it runs and never answers (until killed or timed out); 'unclaimed': no
+ * agent ever takes the job, so it stays queued with no attempt.
+ */
+export type SimOutcome =
+  | { state: ResultState; outputs?: Record<string, unknown>; error?: { message: string } }
+  | 'hang'
+  | 'unclaimed';
+
+export interface SimOptions {
+  inputs?: Record<string, unknown>;
+  outcome?: (job: SimJob) => SimOutcome | Promise<SimOutcome>;
+  /** how long each attempt runs on the virtual clock (default 10 ms) */
+  taskMs?: number;
+}
+
+interface Pending {
+  at: number;
+  seq: number;
+  event: ExecutorEvent;
+}
+
+export class Simulation {
+  execution: ExecutionRow;
+  readonly plan: FlowPlan;
+  readonly runs = new Map<string, TaskRunRow>();
+  /** task ids of the jobs, in the order they were queued (one per attempt) */
+  readonly order: string[] = [];
+  readonly jobs: SimJob[] = [];
+  readonly timers: Timer[] = [];
+  readonly kills: Kill[] = [];
+  readonly logs: NewLog[] = [];
+  now = START;
+  private readonly pending: Pending[] = [];
+  private seq = 0;
+
+  constructor(
+    source: string | Flow,
+    private readonly options: SimOptions = {},
+  ) {
+    const flow = typeof source === 'string' ? parseFlow(source) : source;
+    this.plan = planFlow(flow, 1);
+    const { values, errors } = validateInputValues(flow, options.inputs ?? {});
+    if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
+    this.execution = {
+      id: 'e1',
+      namespace: flow.namespace,
+      flowId: flow.id,
+      flowRevision: 1,
+      state: State.CREATED,
+      histories: [{ state: State.CREATED, date: START.toISOString() }],
+      inputs: values,
+      outputs: null,
+      labels: Object.fromEntries(flowLabels(flow).map(({ key, value }) => [key, value])),
+      trigger: null,
+      parentId: null,
+      error: null,
+      version: 1,
+      startDate: START,
+      endDate: null,
+    };
+  }
+
+  /** Delivers `event` now, then runs until nothing is left to happen. */
+  async send(event: ExecutorEvent, maxSteps = 2000): Promise<this> {
+    this.push(this.now.getTime(), event);
+    for (let step = 0; step < maxSteps && this.pending.length; step++) {
+      if (isTerminal(this.execution.state)) break;
+      this.pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.pending.shift()!;
+      if (next.at > this.now.getTime()) this.now = new Date(next.at);
+      await this.apply(decide(this.plan, this.execution, [...this.runs.values()], next.event, this.now));
+    }
+    return this;
+  }
+
+  private push(at: number, event: ExecutorEvent) {
+    this.pending.push({ at, seq: this.seq++, event });
+  }
+
+  private async apply(decision: ReturnType<typeof decide>) {
+    if (decision.execution) this.execution = { ...this.execution, ...decision.execution };
+    for (const run of decision.insertTaskRuns) this.runs.set(run.id, { ...run });
+    for (const { id, patch } of decision.updateTaskRuns)
+      this.runs.set(id, { ...this.runs.get(id)!, ...patch });
+    this.logs.push(...decision.logs);
+    for (const kill of decision.kills) {
+      this.kills.push(kill);
+      const stale = this.pending.filter(
+        (p) => p.event.type === 'result' && p.event.taskRunId === kill.taskRunId,
+      );
+      for (const item of stale) this.pending.splice(this.pending.indexOf(item), 1);
+    }
+    for (const timer of decision.timers) {
+      this.timers.push(timer);
+      this.push(timer.at.getTime(), timer.event);
+    }
+    for (const job of decision.jobs) {
+      const task = job.payload.task;
+      const simJob: SimJob = {
+        taskId: String(task.id),
+        type: String(task.type),
+        value: this.runs.get(job.taskRunId)!.value,
+        attempt: job.attempt ?? 1,
+        task,
+        context: job.payload.context,
+      };
+      this.jobs.push(simJob);
+      this.order.push(simJob.taskId);
+      const result = (await this.options.outcome?.(simJob)) ?? { state: 'SUCCESS' };
+      if (result === 'unclaimed') continue;
+      const run = this.lease(job.taskRunId);
+      if (result === 'hang') continue;
+      this.push(this.now.getTime() + (this.options.taskMs ?? 10), {
+        type: 'result',
+        taskRunId: run.id,
+        attempt: simJob.attempt,
+        agentId: 'a',
+        state: result.state,
+        outputs: result.outputs ?? {},
+        ...(result.error ? { error: result.error } : {}),
+      });
+    }
+  }
+
+  /** What the dispatcher records when an agent takes the job: a new running attempt. */
+  private lease(taskRunId: string): TaskRunRow {
+    const run = this.runs.get(taskRunId)!;
+    const date = this.now.toISOString();
+    const leased: TaskRunRow = {
+      ...run,
+      state: State.RUNNING,
+      attempts: [...run.attempts, { state: 'RUNNING', startDate: date, agentId: 'a' }],
+      histories: run.state === State.RUNNING ? run.histories : [...run.histories, { state: 'RUNNING', date }],
+    };
+    this.runs.set(taskRunId, leased);
+    return leased;
+  }
+
+  get count(): number {
+    return this.runs.size;
+  }
+
+  /** State of each task run by task id (the last one created, for tasks inside loops). */
+  get states(): Record<string, State> {
+    return Object.fromEntries([...this.runs.values()].map((run) => [run.taskId, run.state]));
+  }
+
+  /** The task runs of a task, in creation order. */
+  runsOf(taskId: string): TaskRunRow[] {
+    return [...this.runs.values()].filter((run) => run.taskId === taskId);
+  }
+
+  /** The one task run of a task (with `value`, inside a loop); throws if there is not exactly one. */
+  run(taskId: string, value?: string): TaskRunRow {
+    const found = this.runsOf(taskId).filter((run) => value === undefined || run.value === value);
+    if (found.length !== 1)
+      throw new Error(`${found.length} task runs of ${taskId} (${value ?? 'any value'})`);
+    return found[0]!;
+  }
+
+  /** The task run of a task inside loops, by the loop values, outermost first (Kestra's findTaskRunByTaskIdAndValue). */
+  runAt(taskId: string, ...values: string[]): TaskRunRow {
+    const path = (run: TaskRunRow): string[] => {
+      const parent = run.parentTaskRunId === null ? undefined : this.runs.get(run.parentTaskRunId);
+      const above = parent ? path(parent) : [];
+      return run.value === null ? above : [...above, run.value];
+    };
+    const found = this.runsOf(taskId).filter((run) => path(run).join('\u0000') === values.join('\u0000'));
+    if (found.length !== 1)
+      throw new Error(`${found.length} task runs of ${taskId} at ${values.join(' / ')}`);
+    return found[0]!;
+  }
+
+  historyOf(taskId: string): string[] {
+    return this.run(taskId).histories.map((h) => h.state);
+  }
+
+  get executionHistory(): string[] {
+    return this.execution.histories.map((h) => h.state);
+  }
+}
+
+/** Starts an execution of the flow and runs it until it ends or waits (paused, or a task that hangs). */
+export async function simulate(source: string | Flow, options: SimOptions = {}): Promise<Simulation> {
+  return new Simulation(source, options).send({ type: 'start' });
+}
+
+/** Answers each job by task id: SUCCESS unless the task id is listed as failing. */
+export const failing =
+  (...ids: string[]) =>
+  (job: SimJob): SimOutcome => ({ state: ids.includes(job.taskId) ? 'FAILED' : 'SUCCESS' });
+
+/** A YAML flow written indented in a template literal: common indentation removed, `id` and `namespace` added. */
+export function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const text = String.raw({ raw: strings }, ...values).replace(/^\n/, '');
+  const indent = Math.min(...[...text.matchAll(/^( *)\S/gm)].map((m) => m[1]!.length));
+  return `id: f\nnamespace: t\n${text.replace(new RegExp(`^ {${indent}}`, 'gm'), '')}`;
+}
