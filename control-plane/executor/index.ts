@@ -3,5 +3,6 @@ export { decide } from './decide.ts';
 export { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
 export { type CreatedExecution, createExecution, type NewExecutionRequest } from './executions.ts';
 export { type Committed, Executor, type ExecutorOptions } from './executor.ts';
+export { type ExecutorLink, inlineLink, queueLink } from './link.ts';
 export { type FlowPlan, planFlow } from './plan.ts';
 export type { Decision } from './state.ts';

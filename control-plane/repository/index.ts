@@ -56,7 +56,7 @@ export type {
   TaskRunRow,
 } from './executions-store.ts';
 export type { FlowRow } from './flows-store.ts';
-export { JOBS_CHANNEL, type JobRow, type LeaseRequest, type NewJob } from './jobs-store.ts';
+export { JOBS_CHANNEL, type JobRow, type LeaseRequest, type NewJob, PROCESS_INSTANCE } from './jobs-store.ts';
 export type { LogQuery, LogRow, NewLog } from './logs-store.ts';
 export { parseQueueNotice, QUEUE_CHANNEL, type QueueRow } from './queue-store.ts';
 export type { Attempt, StateHistory } from './schema.ts';
