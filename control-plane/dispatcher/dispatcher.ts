@@ -21,7 +21,7 @@ import {
 import type { ExecutorLink } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Connection, JobRow, NewJob, Repository, Unlisten } from '../repository/index.ts';
-import { JOBS_CHANNEL, PROCESS_INSTANCE } from '../repository/index.ts';
+import { GROUPS_CHANNEL, JOBS_CHANNEL, PROCESS_INSTANCE } from '../repository/index.ts';
 import { AgentMessages } from './agent-messages.ts';
 import type { Broker } from './broker.ts';
 import { membershipOf, type WorkerGroupSelector } from './groups.ts';
@@ -51,6 +51,7 @@ export class Dispatcher {
   private state: DispatcherState = 'idle';
   private groups: WorkerGroupSelector[] = [];
   private unlisten: Unlisten | undefined;
+  private unlistenGroups: Unlisten | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private dispatching: Promise<void> | undefined;
   private dispatchAgain = false;
@@ -84,10 +85,10 @@ export class Dispatcher {
   async start(): Promise<void> {
     if (this.state !== 'idle') return;
     this.state = 'running';
-    this.groups = (await this.repository.agents.workerGroups()).map((g) => ({
-      key: g.key,
-      selector: g.selector,
-    }));
+    await this.loadGroups();
+    this.unlistenGroups = await this.options.connection.listen(GROUPS_CHANNEL, () => {
+      this.track(this.loadGroups().then(() => this.dispatchSoon()));
+    });
     await new Promise<void>((resolve) =>
       this.options.broker.aedes.subscribe(ALL_UP_TOPICS, this.deliver, resolve),
     );
@@ -112,9 +113,20 @@ export class Dispatcher {
       this.options.broker.aedes.unsubscribe(ALL_UP_TOPICS, this.deliver, resolve),
     );
     await this.unlisten?.();
+    await this.unlistenGroups?.();
     await this.dispatching;
     await Promise.allSettled([...this.inFlight]);
     this.state = 'stopped';
+  }
+
+  /** Reads the declared worker groups and recomputes every live agent's membership. */
+  private async loadGroups(): Promise<void> {
+    this.groups = (await this.repository.agents.workerGroups()).map((g) => ({
+      key: g.key,
+      selector: g.selector,
+    }));
+    for (const session of this.sessions.all()) session.membership = this.membership(session.labels);
+    this.markAll();
   }
 
   get running(): boolean {

@@ -45,7 +45,7 @@ export async function openDatabase(options: { url?: string; dataDir?: string }):
   return { connection, repository: new Repository(connection.db) };
 }
 
-export type { AgentRow, WorkerGroupRow } from './agents-store.ts';
+export { type AgentRow, GROUPS_CHANNEL, type WorkerGroupRow } from './agents-store.ts';
 export type { Connection, Unlisten } from './connection.ts';
 export type {
   ExecutionPatch,
