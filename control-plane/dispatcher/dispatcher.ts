@@ -272,6 +272,31 @@ export class Dispatcher {
 
   readonly protocolRange = { min: SUPPORTED_PROTOCOL.min, max: SUPPORTED_PROTOCOL.max };
 
+  /**
+   * Ends the jobs of task runs the executor has given up (killed, timed out): a queued job is simply
+   * finished; an agent running one is told over MQTT, and again by its next heartbeat reply, since the
+   * lease is gone. A result it still sends is refused.
+   */
+  async killTaskRuns(taskRunIds: string[], reason: string): Promise<void> {
+    const ended = await this.repository.transaction(async (tx) => {
+      const jobs = await tx.jobs.openForTaskRuns(taskRunIds);
+      for (const job of jobs) await tx.jobs.finish(job.id);
+      return jobs;
+    });
+    for (const job of ended) {
+      if (job.state !== 'leased' || !job.agentId) continue;
+      this.sessions.get(job.agentId)?.leases.delete(job.id);
+      this.publish(job.agentId, 'control', {
+        ...this.envelope(),
+        kind: 'kill',
+        jobId: job.id,
+        attempt: job.attempt,
+        reason,
+      });
+    }
+    if (ended.length) this.dispatchSoon();
+  }
+
   /** Releases every lease of a lost agent; each job goes back to the queue or fails. */
   async releaseAgent(agentId: string, reason: string): Promise<void> {
     const now = this.now();

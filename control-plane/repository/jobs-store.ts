@@ -136,6 +136,16 @@ export class JobsStore {
     await this.db.update(jobs).set({ state: 'done', leaseUntil: null, agentId: null }).where(eq(jobs.id, id));
   }
 
+  /** Unfinished jobs of these task runs, locked, for the caller to end (kill, timeout). */
+  async openForTaskRuns(taskRunIds: string[]): Promise<JobRow[]> {
+    if (!taskRunIds.length) return [];
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(inArray(jobs.taskRunId, taskRunIds), inArray(jobs.state, ['queued', 'leased'])))
+      .for('update');
+  }
+
   /** Queued jobs whose wait for an agent of their group has run out. */
   async waitExpired(now: Date, limit = 100): Promise<JobRow[]> {
     return this.db
