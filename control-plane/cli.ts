@@ -16,6 +16,8 @@ const USAGE = `usage: roost <command>
   flow apply FILE...           store flows (a new revision when the source changed)
   flow validate FILE|DIR...    check flows locally; exit code 1 on any error
   execution run NS FLOW_ID [--input k=v]... [--label k=v]... [--wait]
+  group create KEY --selector k=v,... [--description TEXT]
+  group list | group delete KEY
 
 API commands take --server URL (ROOST_SERVER, default http://localhost:8080) and --token (ROOST_TOKEN).`;
 
@@ -47,6 +49,8 @@ async function run(argv: string[], out: Out): Promise<number> {
       return flowCommand(sub, rest, out);
     case 'execution':
       return executionCommand(sub, rest, out);
+    case 'group':
+      return groupCommand(sub, rest, out);
     case undefined:
     case 'help':
     case '--help':
@@ -223,4 +227,50 @@ async function executionCommand(sub: string | undefined, args: string[], out: Ou
   out(`execution ${last.id} ended ${last.state.current}`);
   if (last.outputs !== undefined) out(`outputs: ${JSON.stringify(last.outputs)}`);
   return last.state.current === 'SUCCESS' || last.state.current === 'WARNING' ? 0 : 1;
+}
+
+interface GroupJson {
+  key: string;
+  selector: Record<string, string>;
+  description: string | null;
+}
+
+async function groupCommand(sub: string | undefined, args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...apiOptions,
+    selector: { type: 'string' },
+    description: { type: 'string' },
+  });
+  const api = client(values);
+  const [key] = positionals;
+  if (sub === 'list') {
+    for (const g of await api.request<GroupJson[]>('GET', '/api/v1/worker-groups')) {
+      const selector = Object.entries(g.selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      out(`${g.key}\t${selector}${g.description ? `\t${g.description}` : ''}`);
+    }
+    return 0;
+  }
+  if (!key) throw new RoostError('ROOST_CONFIG', `usage: roost group ${sub ?? 'create|delete'} KEY`);
+  if (sub === 'create') {
+    if (!values.selector)
+      throw new RoostError('ROOST_CONFIG', '--selector is required, e.g. --selector region=eu,gpu=true');
+    const selector = pairs(String(values.selector).split(',').filter(Boolean), 'selector label');
+    const group = await api.request<GroupJson>('POST', '/api/v1/worker-groups', {
+      type: 'application/json',
+      data: JSON.stringify({ key, selector, description: values.description ?? null }),
+    });
+    out(`worker group ${group.key} saved`);
+    return 0;
+  }
+  if (sub === 'delete') {
+    await api.request('DELETE', `/api/v1/worker-groups/${encodeURIComponent(key)}`);
+    out(`worker group ${key} deleted`);
+    return 0;
+  }
+  throw new RoostError(
+    'ROOST_CONFIG',
+    `unknown command 'roost group ${sub ?? ''}': use create, list or delete`,
+  );
 }

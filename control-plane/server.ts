@@ -7,7 +7,7 @@ import { newSecret } from '../protocol/index.ts';
 import { PlaceholderComponent } from './components.ts';
 import type { ServerConfig } from './config.ts';
 import { Broker, Dispatcher, secretMatches } from './dispatcher/index.ts';
-import { createExecution, Executor } from './executor/index.ts';
+import { createExecution, Executor, inlineLink } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
 import { Webserver } from './webserver/index.ts';
@@ -99,7 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       connection,
       broker,
       logger: log('dispatcher'),
-      handOver: (id) => executor.handOver(id),
+      executor: inlineLink(executor),
       leaseMs: config.leaseMs,
     });
     executor.on('committed', (committed) => {

@@ -1,6 +1,6 @@
 // What the dispatcher does with each message an agent sends: hello, heartbeat, ack, logs, result, status.
 import type { Ack, Heartbeat, Hello, JobRef, Logs, Result, Status, UpMessage } from '../../protocol/index.ts';
-import { EXECUTOR_TOPIC, type ExecutorMessage } from '../executor/index.ts';
+import type { ExecutorMessage } from '../executor/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
 export class AgentMessages {
@@ -108,6 +108,7 @@ export class AgentMessages {
     if (orphaned.some((j) => !held.has(`${j.id}:${j.attempt}`) && !session.leases.has(j.id))) {
       await this.releaseMissing(agentId, session.leases);
     }
+    d.queued.addMembership(session.membership);
     d.dispatchSoon();
   }
 
@@ -115,8 +116,9 @@ export class AgentMessages {
     const d = this.d;
     await d.repository.transaction(async (tx) => {
       for (const job of await tx.jobs.leasedBy(agentId)) {
-        if (!keep.has(job.id))
-          await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: job.agentLost });
+        if (keep.has(job.id)) continue;
+        await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: job.agentLost });
+        d.queued.add(job.workerGroup);
       }
     });
   }
@@ -177,16 +179,24 @@ export class AgentMessages {
     return { executionId: job.executionId, taskRunId: job.taskRunId, taskId: String(job.payload.task.id) };
   }
 
-  /** Records a result if (agent, job, attempt) hold the current lease; acknowledges after the commit. */
+  /**
+   * Records a result if (agent, job, attempt) hold the current lease, and lets the executor decide what
+   * comes next in the same transaction; acknowledges after the commit.
+   */
   private async result(agentId: string, result: Result): Promise<void> {
     const d = this.d;
+    const executionId =
+      d.sessions.get(agentId)?.leases.get(result.jobId)?.executionId ??
+      (await d.repository.jobs.get(result.jobId))?.executionId;
     const outcome = await d.repository.transaction(async (tx) => {
+      // lock order everywhere: the execution, then its jobs
+      if (executionId) await tx.executions.lock(executionId);
       const job = await tx.jobs.complete(result.jobId, result.attempt, agentId);
       if (!job) {
         const current = await tx.jobs.get(result.jobId);
         const duplicate =
           current?.state === 'done' && current.attempt === result.attempt && current.agentId === agentId;
-        return { accepted: duplicate, duplicate, messageId: undefined };
+        return { accepted: duplicate, after: undefined };
       }
       const message: ExecutorMessage = {
         executionId: job.executionId,
@@ -200,16 +210,10 @@ export class AgentMessages {
           ...(result.error ? { error: result.error } : {}),
         },
       };
-      const messageId = await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
-        key: job.executionId,
-      });
-      return { accepted: true, duplicate: false, messageId };
+      return { accepted: true, after: await d.options.executor.submit(tx, message) };
     });
-    if (outcome.messageId !== undefined) d.options.handOver(outcome.messageId);
+    outcome.after?.();
     d.sessions.get(agentId)?.leases.delete(result.jobId);
-    const reason = outcome.accepted
-      ? undefined
-      : 'the agent does not hold the current lease of this job and attempt';
     if (!outcome.accepted) {
       d.logger.warn(
         { agentId, jobId: result.jobId, attempt: result.attempt },
@@ -222,9 +226,11 @@ export class AgentMessages {
       jobId: result.jobId,
       attempt: result.attempt,
       accepted: outcome.accepted,
-      ...(reason ? { reason } : {}),
+      ...(outcome.accepted
+        ? {}
+        : { reason: 'the agent does not hold the current lease of this job and attempt' }),
     });
-    if (outcome.messageId !== undefined) d.dispatchSoon();
+    if (outcome.after) d.dispatchSoon();
   }
 
   private async status(agentId: string, status: Status): Promise<void> {

@@ -18,13 +18,15 @@ import {
   SUPPORTED_PROTOCOL,
   type UpMessage,
 } from '../../protocol/index.ts';
+import type { ExecutorLink } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Connection, JobRow, NewJob, Repository, Unlisten } from '../repository/index.ts';
-import { JOBS_CHANNEL } from '../repository/index.ts';
+import { GROUPS_CHANNEL, JOBS_CHANNEL, PROCESS_INSTANCE } from '../repository/index.ts';
 import { AgentMessages } from './agent-messages.ts';
 import type { Broker } from './broker.ts';
 import { membershipOf, type WorkerGroupSelector } from './groups.ts';
 import { failTask, grantLease, releaseLost } from './leases.ts';
+import { QueuedHint } from './queued-hint.ts';
 import { type AgentSession, Sessions } from './sessions.ts';
 
 export interface DispatcherOptions {
@@ -32,8 +34,8 @@ export interface DispatcherOptions {
   connection: Pick<Connection, 'listen'>;
   broker: Broker;
   logger: Logger;
-  /** hands an executor message committed here to the local executor */
-  handOver: (messageId: number) => void;
+  /** how results and failures reach the executor (inline when one runs in this process) */
+  executor: ExecutorLink;
   leaseMs?: number;
   heartbeatIntervalMs?: number;
   /** a task whose agents die this many times fails instead of taking down the fleet (default 2) */
@@ -45,9 +47,11 @@ type DispatcherState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 export class Dispatcher {
   readonly sessions = new Sessions();
+  readonly queued = new QueuedHint();
   private state: DispatcherState = 'idle';
   private groups: WorkerGroupSelector[] = [];
   private unlisten: Unlisten | undefined;
+  private unlistenGroups: Unlisten | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private dispatching: Promise<void> | undefined;
   private dispatchAgain = false;
@@ -81,18 +85,23 @@ export class Dispatcher {
   async start(): Promise<void> {
     if (this.state !== 'idle') return;
     this.state = 'running';
-    this.groups = (await this.repository.agents.workerGroups()).map((g) => ({
-      key: g.key,
-      selector: g.selector,
-    }));
+    await this.loadGroups();
+    this.unlistenGroups = await this.options.connection.listen(GROUPS_CHANNEL, () => {
+      this.track(this.loadGroups().then(() => this.dispatchSoon()));
+    });
     await new Promise<void>((resolve) =>
       this.options.broker.aedes.subscribe(ALL_UP_TOPICS, this.deliver, resolve),
     );
-    this.unlisten = await this.options.connection.listen(JOBS_CHANNEL, () => this.dispatchSoon());
+    this.unlisten = await this.options.connection.listen(JOBS_CHANNEL, (origin) => {
+      if (origin === PROCESS_INSTANCE) return; // jobsCreated() already told us
+      this.markAll();
+      this.dispatchSoon();
+    });
     const sweepMs = Math.max(100, Math.min(5_000, Math.floor(this.leaseMs / 4)));
     this.sweepTimer = setInterval(() => this.track(this.sweep()), sweepMs);
     this.sweepTimer.unref();
     this.logger.info({ leaseMs: this.leaseMs }, 'dispatcher started');
+    this.markAll();
     this.dispatchSoon();
   }
 
@@ -104,9 +113,20 @@ export class Dispatcher {
       this.options.broker.aedes.unsubscribe(ALL_UP_TOPICS, this.deliver, resolve),
     );
     await this.unlisten?.();
+    await this.unlistenGroups?.();
     await this.dispatching;
     await Promise.allSettled([...this.inFlight]);
     this.state = 'stopped';
+  }
+
+  /** Reads the declared worker groups and recomputes every live agent's membership. */
+  private async loadGroups(): Promise<void> {
+    this.groups = (await this.repository.agents.workerGroups()).map((g) => ({
+      key: g.key,
+      selector: g.selector,
+    }));
+    for (const session of this.sessions.all()) session.membership = this.membership(session.labels);
+    this.markAll();
   }
 
   get running(): boolean {
@@ -119,6 +139,7 @@ export class Dispatcher {
       (j) => j.fallback && j.fallback !== 'WAIT' && !this.sessions.groupHasAgents(j.workerGroup ?? null),
     );
     if (mustNotWait.length) this.track(this.failUnplaceable(mustNotWait.map((j) => j.id)));
+    for (const job of jobs) this.queued.add(job.workerGroup);
     this.dispatchSoon();
   }
 
@@ -162,13 +183,23 @@ export class Dispatcher {
       });
   }
 
-  /** Gives each available agent the oldest job it may take, round after round, until none is taken. */
+  /** Marks every live agent's groups: jobs may be queued for any of them (startup, other processes, sweep). */
+  markAll(): void {
+    for (const session of this.sessions.all()) this.queued.addMembership(session.membership);
+  }
+
+  /**
+   * Gives each available agent that may have work the oldest job it may take, round after round, until
+   * a round grants nothing. Agents whose groups have nothing queued cost no query.
+   */
   private async dispatchPass(): Promise<void> {
     for (;;) {
       let granted = 0;
       for (const session of this.sessions.available()) {
         if (this.state !== 'running') return;
+        if (!this.queued.mayHave(session.membership)) continue;
         if (await this.leaseTo(session)) granted++;
+        else this.queued.clear(session.membership);
       }
       if (!granted) return;
     }
@@ -241,60 +272,90 @@ export class Dispatcher {
 
   readonly protocolRange = { min: SUPPORTED_PROTOCOL.min, max: SUPPORTED_PROTOCOL.max };
 
+  /**
+   * Ends the jobs of task runs the executor has given up (killed, timed out): a queued job is simply
+   * finished; an agent running one is told over MQTT, and again by its next heartbeat reply, since the
+   * lease is gone. A result it still sends is refused.
+   */
+  async killTaskRuns(taskRunIds: string[], reason: string): Promise<void> {
+    const ended = await this.repository.transaction(async (tx) => {
+      const jobs = await tx.jobs.openForTaskRuns(taskRunIds);
+      for (const job of jobs) await tx.jobs.finish(job.id);
+      return jobs;
+    });
+    for (const job of ended) {
+      if (job.state !== 'leased' || !job.agentId) continue;
+      this.sessions.get(job.agentId)?.leases.delete(job.id);
+      this.publish(job.agentId, 'control', {
+        ...this.envelope(),
+        kind: 'kill',
+        jobId: job.id,
+        attempt: job.attempt,
+        reason,
+      });
+    }
+    if (ended.length) this.dispatchSoon();
+  }
+
   /** Releases every lease of a lost agent; each job goes back to the queue or fails. */
   async releaseAgent(agentId: string, reason: string): Promise<void> {
     const now = this.now();
-    const failed = await this.repository.transaction(async (tx) => {
-      const ids: number[] = [];
+    const after = await this.repository.transaction(async (tx) => {
+      const calls: (() => void)[] = [];
       for (const job of await tx.jobs.leasedBy(agentId)) {
-        const id = await releaseLost(tx, job, reason, this.maxAgentLost, now);
-        if (id !== undefined) ids.push(id);
+        const then = await releaseLost(tx, this.options.executor, job, reason, this.maxAgentLost, now);
+        if (then) calls.push(then);
+        else this.queued.add(job.workerGroup);
       }
-      return ids;
+      return calls;
     });
-    for (const id of failed) this.options.handOver(id);
+    for (const call of after) call();
     this.dispatchSoon();
   }
 
   /** Safety net: leases that ran out (agent silent), and jobs whose wait for an agent is over. */
   private async sweep(): Promise<void> {
     if (this.state !== 'running') return;
+    this.markAll();
+    this.dispatchSoon();
     const now = this.now();
     try {
-      const handed = await this.repository.transaction(async (tx) => {
-        const ids: number[] = [];
+      const { after, requeued } = await this.repository.transaction(async (tx) => {
+        const calls: (() => void)[] = [];
+        let again = 0;
         for (const job of await tx.jobs.expired(now)) {
           this.sessions.get(job.agentId ?? '')?.leases.delete(job.id);
-          const id = await releaseLost(
-            tx,
-            job,
-            `lease of agent ${job.agentId} expired`,
-            this.maxAgentLost,
-            now,
-          );
-          if (id !== undefined) ids.push(id);
+          const reason = `lease of agent ${job.agentId} expired`;
+          const then = await releaseLost(tx, this.options.executor, job, reason, this.maxAgentLost, now);
+          if (then) calls.push(then);
+          else {
+            again++;
+            this.queued.add(job.workerGroup);
+          }
         }
-        for (const job of await tx.jobs.waitExpired(now))
-          ids.push(await failTask(tx, job, noAgentError(job)));
-        return ids;
+        for (const job of await tx.jobs.waitExpired(now)) {
+          calls.push(await failTask(tx, this.options.executor, job, noAgentError(job)));
+        }
+        return { after: calls, requeued: again };
       });
-      for (const id of handed) this.options.handOver(id);
-      if (handed.length) this.dispatchSoon();
+      for (const call of after) call();
+      if (requeued) this.dispatchSoon();
     } catch (error) {
       this.logger.error({ err: error }, 'lease sweep failed');
     }
   }
 
   private async failUnplaceable(jobIds: string[]): Promise<void> {
-    const handed = await this.repository.transaction(async (tx) => {
-      const ids: number[] = [];
+    const after = await this.repository.transaction(async (tx) => {
+      const calls: (() => void)[] = [];
       for (const jobId of jobIds) {
         const job = await tx.jobs.get(jobId);
-        if (job?.state === 'queued') ids.push(await failTask(tx, job, noAgentError(job)));
+        if (job?.state === 'queued')
+          calls.push(await failTask(tx, this.options.executor, job, noAgentError(job)));
       }
-      return ids;
+      return calls;
     });
-    for (const id of handed) this.options.handOver(id);
+    for (const call of after) call();
   }
 
   track(work: Promise<unknown>): void {

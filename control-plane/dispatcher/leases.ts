@@ -1,5 +1,5 @@
 // Lease bookkeeping inside a transaction: granting an attempt, and giving up one whose agent was lost.
-import { EXECUTOR_TOPIC, type ExecutorMessage } from '../executor/index.ts';
+import type { ExecutorLink, ExecutorMessage } from '../executor/index.ts';
 import type { JobRow, LeaseRequest, Repository } from '../repository/index.ts';
 
 /** Leases the next job the agent may take and marks its task run's new attempt RUNNING. */
@@ -21,15 +21,16 @@ export async function grantLease(
 /**
  * Gives up a lease whose agent was lost: the attempt ends FAILED and the job is queued again as its
  * next attempt, unless it has now lost `maxAgentLost` agents, in which case the task fails. Returns
- * the executor message id when the task failed.
+ * what to run after the commit.
  */
 export async function releaseLost(
   tx: Repository,
+  executor: ExecutorLink,
   job: JobRow,
   reason: string,
   maxAgentLost: number,
   now: Date,
-): Promise<number | undefined> {
+): Promise<(() => void) | undefined> {
   const error = { message: reason, code: 'ROOST_AGENT_LOST' };
   await tx.executions.endLastAttempt(job.taskRunId, { state: 'FAILED', endDate: now.toISOString(), error });
   const lost = job.agentLost + 1;
@@ -37,7 +38,7 @@ export async function releaseLost(
     await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: lost });
     return undefined;
   }
-  return failTask(tx, job, {
+  return failTask(tx, executor, job, {
     message: `task failed: ${lost} agents were lost while running it (last: ${reason})`,
     code: 'ROOST_AGENT_LOST',
   });
@@ -46,9 +47,10 @@ export async function releaseLost(
 /** Ends a job without an agent result and tells the executor the task failed. */
 export async function failTask(
   tx: Repository,
+  executor: ExecutorLink,
   job: JobRow,
   error: { message: string; code: string },
-): Promise<number> {
+): Promise<() => void> {
   await tx.jobs.finish(job.id);
   const message: ExecutorMessage = {
     executionId: job.executionId,
@@ -61,7 +63,5 @@ export async function failTask(
       error,
     },
   };
-  return tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
-    key: job.executionId,
-  });
+  return executor.submit(tx, message);
 }

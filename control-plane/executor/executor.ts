@@ -68,8 +68,25 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     this.consumer.handOver(messageId);
   }
 
-  private async handle(tx: Repository, message: QueueRow): Promise<Committed | undefined> {
-    const { executionId, event } = message.payload as unknown as ExecutorMessage;
+  /**
+   * Decides on an event inside the caller's transaction, so that what caused it (a task's result) and
+   * the decision commit together. Call the returned function after the commit.
+   */
+  async submitInline(tx: Repository, message: ExecutorMessage): Promise<() => void> {
+    const committed = await this.decideAndWrite(tx, message);
+    return () => {
+      if (committed) this.emit('committed', committed);
+    };
+  }
+
+  private handle(tx: Repository, message: QueueRow): Promise<Committed | undefined> {
+    return this.decideAndWrite(tx, message.payload as unknown as ExecutorMessage);
+  }
+
+  private async decideAndWrite(
+    tx: Repository,
+    { executionId, event }: ExecutorMessage,
+  ): Promise<Committed | undefined> {
     const execution = await tx.executions.lock(executionId);
     if (!execution) {
       this.options.logger.warn({ executionId }, 'executor message for a missing execution dropped');

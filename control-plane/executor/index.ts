@@ -10,5 +10,6 @@ export {
 export { type CreatedExecution, createExecution, type NewExecutionRequest } from './executions.ts';
 export { type Committed, Executor, type ExecutorOptions } from './executor.ts';
 export { resumeInputErrors } from './flowables/pause.ts';
+export { type ExecutorLink, inlineLink, queueLink } from './link.ts';
 export { type FlowPlan, planFlow } from './plan.ts';
 export type { Decision } from './state.ts';

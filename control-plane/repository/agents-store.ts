@@ -1,7 +1,10 @@
 // Agents as the control plane last saw them: labels, slots, session and whether they are online.
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './connection.ts';
 import { agents, workerGroups } from './schema.ts';
+
+/** The NOTIFY channel on which worker group changes are announced to dispatchers. */
+export const GROUPS_CHANNEL = 'roost_groups';
 
 export type AgentRow = typeof agents.$inferSelect;
 export type WorkerGroupRow = typeof workerGroups.$inferSelect;
@@ -48,5 +51,32 @@ export class AgentsStore {
 
   async workerGroups(): Promise<WorkerGroupRow[]> {
     return this.db.select().from(workerGroups).orderBy(asc(workerGroups.key));
+  }
+
+  /** Creates or replaces a worker group; dispatchers hear of it when the transaction commits. */
+  async saveWorkerGroup(group: {
+    key: string;
+    selector: Record<string, string>;
+    description: string | null;
+  }): Promise<WorkerGroupRow> {
+    const [row] = await this.db
+      .insert(workerGroups)
+      .values(group)
+      .onConflictDoUpdate({
+        target: workerGroups.key,
+        set: { selector: group.selector, description: group.description },
+      })
+      .returning();
+    await this.db.execute(sql`select pg_notify(${GROUPS_CHANNEL}, ${group.key})`);
+    return row!;
+  }
+
+  async deleteWorkerGroup(key: string): Promise<boolean> {
+    const rows = await this.db
+      .delete(workerGroups)
+      .where(eq(workerGroups.key, key))
+      .returning({ key: workerGroups.key });
+    if (rows.length) await this.db.execute(sql`select pg_notify(${GROUPS_CHANNEL}, ${key})`);
+    return rows.length > 0;
   }
 }

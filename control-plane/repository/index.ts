@@ -45,7 +45,7 @@ export async function openDatabase(options: { url?: string; dataDir?: string }):
   return { connection, repository: new Repository(connection.db) };
 }
 
-export type { AgentRow, WorkerGroupRow } from './agents-store.ts';
+export { type AgentRow, GROUPS_CHANNEL, type WorkerGroupRow } from './agents-store.ts';
 export type { Connection, Unlisten } from './connection.ts';
 export type {
   ExecutionPatch,
@@ -56,7 +56,7 @@ export type {
   TaskRunRow,
 } from './executions-store.ts';
 export type { FlowRow } from './flows-store.ts';
-export { JOBS_CHANNEL, type JobRow, type LeaseRequest, type NewJob } from './jobs-store.ts';
+export { JOBS_CHANNEL, type JobRow, type LeaseRequest, type NewJob, PROCESS_INSTANCE } from './jobs-store.ts';
 export type { LogQuery, LogRow, NewLog } from './logs-store.ts';
 export { parseQueueNotice, QUEUE_CHANNEL, type QueueRow } from './queue-store.ts';
 export type { Attempt, StateHistory } from './schema.ts';

@@ -1,5 +1,6 @@
 // The dispatch queue: runnable task runs waiting for an agent, leased to one agent at a time with attempt fencing.
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { newId } from '../../protocol/ids.ts';
 import type { Db } from './connection.ts';
 import { jobs } from './schema.ts';
 
@@ -20,6 +21,9 @@ export interface LeaseRequest {
 /** The NOTIFY channel on which new queued jobs are announced to dispatchers in other processes. */
 export const JOBS_CHANNEL = 'roost_jobs';
 
+/** Sent as the NOTIFY payload, so a dispatcher can ignore jobs its own process already told it about. */
+export const PROCESS_INSTANCE = newId();
+
 export class JobsStore {
   constructor(private readonly db: Db) {}
 
@@ -27,7 +31,7 @@ export class JobsStore {
   async insert(rows: NewJob[]): Promise<void> {
     if (!rows.length) return;
     await this.db.insert(jobs).values(rows);
-    await this.db.execute(sql`select pg_notify(${JOBS_CHANNEL}, ${String(rows.length)})`);
+    await this.db.execute(sql`select pg_notify(${JOBS_CHANNEL}, ${PROCESS_INSTANCE})`);
   }
 
   async get(id: string): Promise<JobRow | undefined> {
@@ -130,6 +134,16 @@ export class JobsStore {
   /** Ends a job without a result from its agent (lost, no agent, killed); no agent can deliver one any more. */
   async finish(id: string): Promise<void> {
     await this.db.update(jobs).set({ state: 'done', leaseUntil: null, agentId: null }).where(eq(jobs.id, id));
+  }
+
+  /** Unfinished jobs of these task runs, locked, for the caller to end (kill, timeout). */
+  async openForTaskRuns(taskRunIds: string[]): Promise<JobRow[]> {
+    if (!taskRunIds.length) return [];
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(inArray(jobs.taskRunId, taskRunIds), inArray(jobs.state, ['queued', 'leased'])))
+      .for('update');
   }
 
   /** Queued jobs whose wait for an agent of their group has run out. */

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { WebserverDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
+import { agentRoutes } from './routes/agents.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { logRoutes } from './routes/logs.ts';
@@ -41,6 +42,7 @@ export function buildApp(
   flowRoutes(app, deps);
   executionRoutes(app, deps);
   logRoutes(app, deps);
+  agentRoutes(app, deps);
   return app;
 }
 

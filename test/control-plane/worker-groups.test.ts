@@ -1,6 +1,6 @@
 // Tasks go only to agents of their worker group; tasks without a group go to agents without a `group` label.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyFlow, runFlow, waitForEnd } from '../support/api.ts';
+import { applyFlow, call, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
 
@@ -50,5 +50,41 @@ describe('worker groups', () => {
       );
       expect(agentOf).toEqual({ anywhere: ['plain-1'], 'in-eu': ['eu-1'], 'in-us': ['us-1'] });
     }
+  });
+
+  it('sends tasks of a declared group to agents whose labels match its selector, once the group is created', async () => {
+    await plane.agent('gpu-1', { region: 'eu-west', gpu: 'true' });
+    const refused = await call<{ code: string; message: string }>(
+      plane.api,
+      'POST',
+      '/api/v1/worker-groups',
+      { key: 'gpu-eu', selector: {} },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toContain('selector');
+    const created = await call(plane.api, 'POST', '/api/v1/worker-groups', {
+      key: 'gpu-eu',
+      selector: { region: 'eu-west', gpu: '*' },
+    });
+    expect(created.status).toBe(201);
+    await applyFlow(
+      plane.api,
+      'id: gpu\nnamespace: test.groups\ntasks:\n  - id: train\n    type: io.kestra.plugin.core.debug.Return\n    format: trained\n    workerGroup:\n      key: gpu-eu\n',
+    );
+    const done = await waitForEnd(plane.api, (await runFlow(plane.api, 'test.groups', 'gpu')).id);
+    expect(done.taskRunList[0]?.attempts.map((a) => a.agentId)).toEqual(['gpu-1']);
+    const agents = await call<{ id: string; workerGroups: string[] }[]>(plane.api, 'GET', '/api/v1/agents');
+    expect(agents.body.find((a) => a.id === 'gpu-1')?.workerGroups).toEqual(['(default)', 'gpu-eu']);
+    expect(agents.body.find((a) => a.id === 'eu-1')?.workerGroups).toEqual(['eu']);
+  });
+
+  it('fails a task at once when no agent of its group is live and its fallback is FAIL', async () => {
+    await applyFlow(
+      plane.api,
+      'id: nobody\nnamespace: test.groups\ntasks:\n  - id: lonely\n    type: io.kestra.plugin.core.debug.Return\n    format: x\n    workerGroup:\n      key: mars\n      fallback: FAIL\n',
+    );
+    const done = await waitForEnd(plane.api, (await runFlow(plane.api, 'test.groups', 'nobody')).id);
+    expect(done.state.current).toBe('FAILED');
+    expect(done.taskRunList[0]?.attempts[0]?.error?.message).toContain("no agent of worker group 'mars'");
   });
 });

@@ -1,0 +1,90 @@
+// Agents and worker groups: list agents with their groups; create, list and delete worker groups.
+import type { FastifyInstance } from 'fastify';
+import { RoostError } from '../../../protocol/index.ts';
+import { membershipOf } from '../../dispatcher/index.ts';
+import type { WebserverDeps } from '../deps.ts';
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function parseGroup(body: unknown): {
+  key: string;
+  selector: Record<string, string>;
+  description: string | null;
+} {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new RoostError(
+      'ROOST_BAD_REQUEST',
+      'send a worker group as a JSON object {key, selector, description}',
+    );
+  }
+  const { key, selector, description } = body as Record<string, unknown>;
+  if (typeof key !== 'string' || !KEY.test(key)) {
+    throw new RoostError(
+      'ROOST_BAD_REQUEST',
+      "key must be letters, digits, '.', '_' or '-', starting with a letter or digit",
+    );
+  }
+  if (
+    selector === null ||
+    typeof selector !== 'object' ||
+    Array.isArray(selector) ||
+    !Object.keys(selector).length
+  ) {
+    throw new RoostError(
+      'ROOST_BAD_REQUEST',
+      'selector must be a non-empty map of label to value (use * for any value)',
+    );
+  }
+  for (const [label, value] of Object.entries(selector)) {
+    if (typeof value !== 'string' || !label)
+      throw new RoostError('ROOST_BAD_REQUEST', `selector.${label} must be a string`);
+  }
+  if (description !== undefined && description !== null && typeof description !== 'string') {
+    throw new RoostError('ROOST_BAD_REQUEST', 'description must be a string');
+  }
+  return {
+    key,
+    selector: selector as Record<string, string>,
+    description: (description as string | undefined) ?? null,
+  };
+}
+
+export function agentRoutes(app: FastifyInstance, deps: WebserverDeps) {
+  const { repository } = deps;
+
+  app.get('/api/v1/agents', async () => {
+    const groups = (await repository.agents.workerGroups()).map((g) => ({
+      key: g.key,
+      selector: g.selector,
+    }));
+    return (await repository.agents.list()).map((agent) => {
+      const membership = membershipOf(agent.labels, groups);
+      return {
+        id: agent.id,
+        name: agent.name,
+        labels: agent.labels,
+        slots: agent.slots,
+        state: agent.state,
+        maintenance: agent.maintenance,
+        agentVersion: agent.agentVersion,
+        lastSeen: agent.lastSeen.toISOString(),
+        workerGroups: [...(membership.inDefaultGroup ? ['(default)'] : []), ...membership.groups],
+      };
+    });
+  });
+
+  app.get('/api/v1/worker-groups', async () => repository.agents.workerGroups());
+
+  app.post('/api/v1/worker-groups', async (request, reply) => {
+    const group = parseGroup(request.body);
+    const row = await repository.transaction((tx) => tx.agents.saveWorkerGroup(group));
+    return reply.status(201).send(row);
+  });
+
+  app.delete<{ Params: { key: string } }>('/api/v1/worker-groups/:key', async (request, reply) => {
+    const deleted = await repository.transaction((tx) => tx.agents.deleteWorkerGroup(request.params.key));
+    if (!deleted)
+      throw new RoostError('ROOST_NOT_FOUND', `worker group ${request.params.key} does not exist`);
+    return reply.status(204).send();
+  });
+}
