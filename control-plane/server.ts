@@ -104,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     executor.on('committed', (committed) => {
       if (committed.jobs.length) dispatcher.jobsCreated(committed.jobs);
+      if (committed.stopped.length) dispatcher.jobsStopped(committed.stopped);
       if (committed.changed) changes.emit(committed.executionId);
     });
     await executor.start();
@@ -128,6 +129,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           executor.handOver(messageId);
           return execution;
         },
+        signalExecution: (id, event) => executor.send(id, event),
+        resumeErrors: (id, inputs) => executor.resumeErrors(id, inputs),
         watchExecution: (id, listener) => {
           changes.on(id, listener);
           return () => changes.off(id, listener);

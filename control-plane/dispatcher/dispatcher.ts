@@ -18,7 +18,7 @@ import {
   SUPPORTED_PROTOCOL,
   type UpMessage,
 } from '../../protocol/index.ts';
-import type { ExecutorLink } from '../executor/index.ts';
+import type { ExecutorLink, StoppedJob } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Connection, JobRow, NewJob, Repository, Unlisten } from '../repository/index.ts';
 import { GROUPS_CHANNEL, JOBS_CHANNEL, PROCESS_INSTANCE } from '../repository/index.ts';
@@ -206,9 +206,10 @@ export class Dispatcher {
   }
 
   private async leaseTo(session: AgentSession): Promise<boolean> {
-    const now = this.now();
-    const job = await this.repository.transaction((tx) =>
-      grantLease(
+    const job = await this.repository.transaction((tx) => {
+      // read the clock inside the transaction, so a lease never predates the decision that made the job
+      const now = this.now();
+      return grantLease(
         tx,
         {
           agentId: session.agentId,
@@ -218,8 +219,8 @@ export class Dispatcher {
           leaseUntil: new Date(now.getTime() + this.leaseMs),
         },
         now,
-      ),
-    );
+      );
+    });
     if (!job) return false;
     const task = job.payload.task;
     session.leases.set(job.id, {
@@ -273,28 +274,22 @@ export class Dispatcher {
   readonly protocolRange = { min: SUPPORTED_PROTOCOL.min, max: SUPPORTED_PROTOCOL.max };
 
   /**
-   * Ends the jobs of task runs the executor has given up (killed, timed out): a queued job is simply
-   * finished; an agent running one is told over MQTT, and again by its next heartbeat reply, since the
-   * lease is gone. A result it still sends is refused.
+   * Jobs a decision ended (killed, timed out): each agent running one is told over MQTT, and again by
+   * its next heartbeat reply, since the lease is gone. A result it still sends is refused.
    */
-  async killTaskRuns(taskRunIds: string[], reason: string): Promise<void> {
-    const ended = await this.repository.transaction(async (tx) => {
-      const jobs = await tx.jobs.openForTaskRuns(taskRunIds);
-      for (const job of jobs) await tx.jobs.finish(job.id);
-      return jobs;
-    });
-    for (const job of ended) {
-      if (job.state !== 'leased' || !job.agentId) continue;
-      this.sessions.get(job.agentId)?.leases.delete(job.id);
+  jobsStopped(stopped: readonly StoppedJob[]): void {
+    for (const job of stopped) {
+      if (!job.agentId) continue;
+      this.sessions.get(job.agentId)?.leases.delete(job.jobId);
       this.publish(job.agentId, 'control', {
         ...this.envelope(),
         kind: 'kill',
-        jobId: job.id,
+        jobId: job.jobId,
         attempt: job.attempt,
-        reason,
+        reason: job.reason,
       });
     }
-    if (ended.length) this.dispatchSoon();
+    this.dispatchSoon();
   }
 
   /** Releases every lease of a lost agent; each job goes back to the queue or fails. */

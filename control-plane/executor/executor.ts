@@ -6,7 +6,8 @@ import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
 import type { Connection, NewJob, QueueRow, Repository } from '../repository/index.ts';
 import { decide } from './decide.ts';
-import { EXECUTOR_TOPIC, type ExecutorMessage } from './events.ts';
+import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
+import { resumeInputErrors } from './flowables/pause.ts';
 import { FlowPlans } from './plans.ts';
 import type { Decision } from './state.ts';
 
@@ -18,9 +19,18 @@ export interface ExecutorOptions {
   pollIntervalMs?: number;
 }
 
+/** A job the decision ended (killed, timed out): the agent holding it, if any, must be told. */
+export interface StoppedJob {
+  jobId: string;
+  attempt: number;
+  agentId: string | null;
+  reason: string;
+}
+
 export interface Committed {
   executionId: string;
   jobs: NewJob[];
+  stopped: StoppedJob[];
   /** the execution reached a terminal state in this decision */
   ended: boolean;
   changed: boolean;
@@ -79,6 +89,33 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     };
   }
 
+  /** Sends an event to an execution (kill, resume): committed first, then handed over in memory. */
+  async send(executionId: string, event: ExecutorEvent): Promise<void> {
+    const message: ExecutorMessage = { executionId, event };
+    const id = await this.options.repository.transaction((tx) =>
+      tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, { key: executionId }),
+    );
+    this.handOver(id);
+  }
+
+  /** Why these `onResume` inputs would be refused (empty when they are fine). */
+  async resumeErrors(
+    executionId: string,
+    inputs: Record<string, unknown>,
+    taskRunId?: string,
+  ): Promise<string[]> {
+    const repository = this.options.repository;
+    const execution = await repository.executions.get(executionId);
+    if (!execution) return [`execution ${executionId} does not exist`];
+    const plan = await this.plans.get(
+      repository,
+      execution.namespace,
+      execution.flowId,
+      execution.flowRevision,
+    );
+    return resumeInputErrors(plan, await repository.executions.taskRuns(executionId), inputs, taskRunId);
+  }
+
   private handle(tx: Repository, message: QueueRow): Promise<Committed | undefined> {
     return this.decideAndWrite(tx, message.payload as unknown as ExecutorMessage);
   }
@@ -96,10 +133,11 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
     const taskRuns = await tx.executions.taskRuns(executionId);
     const decision = decide(plan, execution, taskRuns, event, this.now());
-    await write(tx, executionId, decision);
+    const stopped = await write(tx, executionId, decision);
     return {
       executionId,
       jobs: decision.jobs,
+      stopped,
       ended: decision.execution?.state !== undefined && isTerminal(decision.execution.state),
       changed: hasChanges(decision),
     };
@@ -111,14 +149,32 @@ function hasChanges(decision: Decision): boolean {
     decision.execution !== undefined ||
     decision.insertTaskRuns.length > 0 ||
     decision.updateTaskRuns.length > 0 ||
-    decision.jobs.length > 0
+    decision.jobs.length > 0 ||
+    decision.kills.length > 0
   );
 }
 
-async function write(tx: Repository, executionId: string, decision: Decision): Promise<void> {
+/** Writes a decision; timers become delayed queue messages, so they survive a restart. */
+async function write(tx: Repository, executionId: string, decision: Decision): Promise<StoppedJob[]> {
   if (decision.execution) await tx.executions.update(executionId, decision.execution);
   await tx.executions.insertTaskRuns(decision.insertTaskRuns);
   for (const { id, patch } of decision.updateTaskRuns) await tx.executions.updateTaskRun(id, patch);
   await tx.jobs.insert(decision.jobs);
   await tx.logs.insert(decision.logs);
+  for (const { at, event } of decision.timers) {
+    const message: ExecutorMessage = { executionId, event };
+    await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
+      key: executionId,
+      availableAt: at,
+    });
+  }
+  if (!decision.kills.length) return [];
+  const reasons = new Map(decision.kills.map((k) => [k.taskRunId, k.reason]));
+  const ended = await tx.jobs.stopForTaskRuns([...reasons.keys()]);
+  return ended.map((job) => ({
+    jobId: job.id,
+    attempt: job.attempt,
+    agentId: job.agentId,
+    reason: reasons.get(job.taskRunId) ?? 'killed',
+  }));
 }

@@ -21,6 +21,10 @@ export interface QueueConsumerOptions<T> {
 
 type ConsumerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
+/** Payload field counting how often a message's handler failed. */
+const FAILURES_KEY = 'roostFailures';
+const MAX_FAILURES = 8;
+
 export class QueueConsumer<T> extends EventEmitter {
   private state: ConsumerState = 'idle';
   private unlisten: Unlisten | undefined;
@@ -118,15 +122,41 @@ export class QueueConsumer<T> extends EventEmitter {
       const outcome = await this.options.repository.transaction(async (tx) => {
         const message = await claim(tx);
         if (!message) return undefined;
-        return { result: await this.options.handle(tx, message) };
+        try {
+          // a savepoint: a failing handler leaves the claim usable, so the message can be put back
+          return { result: await tx.transaction((inner) => this.options.handle(inner, message)) };
+        } catch (error) {
+          await this.putBack(tx, message);
+          return { failed: error, id: message.id };
+        }
       });
       if (!outcome) return false;
-      this.options.afterCommit?.(outcome.result);
+      if ('result' in outcome) this.options.afterCommit?.(outcome.result as T);
+      else this.options.onError(outcome.failed, outcome.id);
       return true;
     } catch (error) {
       this.options.onError(error, id);
       return false;
     }
+  }
+
+  /**
+   * Puts a message whose handler failed back in the queue after a growing delay (1 s, 2 s, 4 s, ...), and
+   * after MAX_FAILURES into the topic's dead-letter topic, so one bad message never spins the consumer.
+   */
+  private async putBack(tx: Repository, message: QueueRow): Promise<void> {
+    const failures = Number(message.payload[FAILURES_KEY] ?? 0) + 1;
+    const payload = { ...message.payload, [FAILURES_KEY]: failures };
+    const key = message.key === null ? {} : { key: message.key };
+    if (failures >= MAX_FAILURES) {
+      await tx.queue.send(`${this.options.topic}.dead`, payload, key);
+      return;
+    }
+    const now = (this.options.now ?? (() => new Date()))();
+    await tx.queue.send(this.options.topic, payload, {
+      ...key,
+      availableAt: new Date(now.getTime() + 1000 * 2 ** (failures - 1)),
+    });
   }
 
   private track(work: Promise<unknown>) {

@@ -136,14 +136,17 @@ export class JobsStore {
     await this.db.update(jobs).set({ state: 'done', leaseUntil: null, agentId: null }).where(eq(jobs.id, id));
   }
 
-  /** Unfinished jobs of these task runs, locked, for the caller to end (kill, timeout). */
-  async openForTaskRuns(taskRunIds: string[]): Promise<JobRow[]> {
+  /**
+   * Ends the queued or leased jobs of these task runs (killed, timed out). The agent id stays on the row
+   * so that the agent can be told; its late result is refused since the job is no longer leased.
+   */
+  async stopForTaskRuns(taskRunIds: string[]): Promise<JobRow[]> {
     if (!taskRunIds.length) return [];
     return this.db
-      .select()
-      .from(jobs)
+      .update(jobs)
+      .set({ state: 'done', leaseUntil: null })
       .where(and(inArray(jobs.taskRunId, taskRunIds), inArray(jobs.state, ['queued', 'leased'])))
-      .for('update');
+      .returning();
   }
 
   /** Queued jobs whose wait for an agent of their group has run out. */

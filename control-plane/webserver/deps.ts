@@ -1,6 +1,6 @@
 // What the webserver needs from the rest of the control plane, as narrow functions.
 import type { Duplex } from 'node:stream';
-import type { NewExecutionRequest } from '../executor/index.ts';
+import type { ExecutorEvent, NewExecutionRequest } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ExecutionRow, Repository } from '../repository/index.ts';
 
@@ -9,6 +9,10 @@ export interface WebserverDeps {
   logger: Logger;
   /** creates an execution and hands it to an executor */
   startExecution(request: NewExecutionRequest): Promise<ExecutionRow>;
+  /** sends an event (kill, resume) to an execution's executor */
+  signalExecution(executionId: string, event: ExecutorEvent): Promise<void>;
+  /** why these resume inputs would be refused (empty when fine) */
+  resumeErrors(executionId: string, inputs: Record<string, unknown>): Promise<string[]>;
   /** calls `listener` whenever the execution changes; returns a function that stops it */
   watchExecution(executionId: string, listener: () => void): () => void;
   /** serves MQTT over a WebSocket stream (when a broker runs in this process) */

@@ -26,6 +26,8 @@ export function buildApp(
     // per-request lines would drown everything else: the webserver logs warnings and errors only
     loggerInstance: deps.logger.child({ component: 'webserver' }, { level: 'warn' }),
     bodyLimit: options.bodyLimitBytes ?? 1 << 20,
+    // stopping must not wait for clients that follow an execution (server-sent events never end by themselves)
+    forceCloseConnections: true,
   }) as unknown as FastifyInstance;
   for (const type of ['application/x-yaml', 'application/yaml', 'text/yaml', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => done(null, body));

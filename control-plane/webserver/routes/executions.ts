@@ -62,6 +62,32 @@ export function executionRoutes(app: FastifyInstance, deps: WebserverDeps) {
 
   app.get<{ Params: { id: string } }>('/api/v1/executions/:id', (request) => load(request.params.id));
 
+  /** Kestra's kill: running task runs (and their processes on agents) are killed; nothing new starts. */
+  app.delete<{ Params: { id: string } }>('/api/v1/executions/:id/kill', async (request, reply) => {
+    const execution = await repository.executions.get(request.params.id);
+    if (!execution) throw new RoostError('ROOST_NOT_FOUND', `execution ${request.params.id} does not exist`);
+    if (isTerminal(execution.state)) {
+      throw new RoostError('ROOST_CONFLICT', `execution ${execution.id} already ended ${execution.state}`);
+    }
+    await deps.signalExecution(execution.id, { type: 'kill' });
+    return reply.status(202).send();
+  });
+
+  /** Kestra's resume of a paused execution, with the inputs its Pause tasks declare in `onResume`. */
+  app.post<{ Params: { id: string } }>('/api/v1/executions/:id/resume', async (request, reply) => {
+    const execution = await repository.executions.get(request.params.id);
+    if (!execution) throw new RoostError('ROOST_NOT_FOUND', `execution ${request.params.id} does not exist`);
+    if (execution.state !== 'PAUSED') {
+      throw new RoostError('ROOST_CONFLICT', `execution ${execution.id} is ${execution.state}, not PAUSED`);
+    }
+    const inputs = inputsOf(request.body);
+    const errors = await deps.resumeErrors(execution.id, inputs);
+    if (errors.length)
+      throw new RoostError('ROOST_INPUT_INVALID', errors.join('; '), { details: { errors } });
+    await deps.signalExecution(execution.id, { type: 'resume', inputs });
+    return reply.status(204).send();
+  });
+
   /** Sends the execution on every change, as server-sent events, until it ends. */
   app.get<{ Params: { id: string } }>('/api/v1/executions/:id/follow', async (request, reply) => {
     const first = await load(request.params.id);
