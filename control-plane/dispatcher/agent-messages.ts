@@ -180,24 +180,28 @@ export class AgentMessages {
   }
 
   /**
-   * Records a result if (agent, job, attempt) hold the current lease, and lets the executor decide what
-   * comes next in the same transaction; acknowledges after the commit.
+   * Records a result if (agent, job, attempt) hold the current lease, lets the executor decide what
+   * comes next in the same transaction, and, when the next job is one this agent may run, leases it to
+   * the agent in that transaction too: result, decision and next lease commit together. Acknowledges
+   * and publishes after the commit.
    */
   private async result(agentId: string, result: Result): Promise<void> {
     const d = this.d;
+    const session = d.sessions.get(agentId);
     const executionId =
-      d.sessions.get(agentId)?.leases.get(result.jobId)?.executionId ??
+      session?.leases.get(result.jobId)?.executionId ??
       (await d.repository.jobs.get(result.jobId))?.executionId;
     const outcome = await d.repository.transaction(async (tx) => {
       // lock order everywhere: the execution, then its jobs
-      if (executionId) await tx.executions.lock(executionId);
+      const locked = executionId ? await tx.executions.lock(executionId) : undefined;
       const job = await tx.jobs.complete(result.jobId, result.attempt, agentId);
       if (!job) {
         const current = await tx.jobs.get(result.jobId);
         const duplicate =
           current?.state === 'done' && current.attempt === result.attempt && current.agentId === agentId;
-        return { accepted: duplicate, after: undefined };
+        return { accepted: duplicate, after: undefined, leased: [] };
       }
+      session?.leases.delete(job.id);
       const message: ExecutorMessage = {
         executionId: job.executionId,
         event: {
@@ -210,10 +214,13 @@ export class AgentMessages {
           ...(result.error ? { error: result.error } : {}),
         },
       };
-      return { accepted: true, after: await d.options.executor.submit(tx, message) };
+      const submitted = await d.options.executor.submit(tx, message, locked);
+      const leased = session ? await d.leaseNewJobs(tx, session, submitted.committed?.jobs) : [];
+      return { accepted: true, after: submitted.after, leased };
     });
-    outcome.after?.();
     d.sessions.get(agentId)?.leases.delete(result.jobId);
+    for (const job of outcome.leased) d.sendJob(session!, job);
+    outcome.after?.();
     if (!outcome.accepted) {
       d.logger.warn(
         { agentId, jobId: result.jobId, attempt: result.attempt },

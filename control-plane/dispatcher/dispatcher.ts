@@ -222,6 +222,42 @@ export class Dispatcher {
       );
     });
     if (!job) return false;
+    this.sendJob(session, job);
+    return true;
+  }
+
+  /**
+   * Inside the caller's transaction (the one recording this agent's result), leases to the agent those
+   * of the jobs just decided that it may run, as far as its free slots go. They are taken out of `jobs`,
+   * so that the executor's commit event does not dispatch them again.
+   */
+  async leaseNewJobs(tx: Repository, session: AgentSession, jobs: NewJob[] | undefined): Promise<JobRow[]> {
+    if (!jobs?.length || session.maintenance || this.state !== 'running') return [];
+    const leased: JobRow[] = [];
+    let free = this.sessions.freeSlots(session);
+    const now = this.now();
+    for (const job of jobs) {
+      const slots = job.slots ?? 1;
+      const group = job.workerGroup ?? null;
+      const member =
+        group === null ? session.membership.inDefaultGroup : session.membership.groups.includes(group);
+      if (!member || slots > free) continue;
+      const row = await grantLease(
+        tx,
+        { jobId: job.id, agentId: session.agentId, leaseUntil: new Date(now.getTime() + this.leaseMs) },
+        now,
+      );
+      if (!row) continue;
+      free -= slots;
+      leased.push(row);
+    }
+    const taken = new Set(leased.map((j) => j.id));
+    for (let i = jobs.length - 1; i >= 0; i--) if (taken.has(jobs[i]!.id)) jobs.splice(i, 1);
+    return leased;
+  }
+
+  /** Records a lease granted to the session and publishes the job to its agent. */
+  sendJob(session: AgentSession, job: JobRow): void {
     const task = job.payload.task;
     session.leases.set(job.id, {
       attempt: job.attempt,
@@ -242,7 +278,6 @@ export class Dispatcher {
       task,
       context: job.payload.context,
     });
-    return true;
   }
 
   private async onPacket(topic: string, payload: Buffer): Promise<void> {

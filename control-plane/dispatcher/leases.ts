@@ -2,13 +2,19 @@
 import type { ExecutorLink, ExecutorMessage } from '../executor/index.ts';
 import type { JobRow, LeaseRequest, Repository } from '../repository/index.ts';
 
-/** Leases the next job the agent may take and marks its task run's new attempt RUNNING. */
+/**
+ * Leases a job to an agent (the next one it may take, or a given one if still queued) and marks its task
+ * run's new attempt RUNNING.
+ */
 export async function grantLease(
   tx: Repository,
-  request: LeaseRequest,
+  request: LeaseRequest | { jobId: string; agentId: string; leaseUntil: Date },
   now: Date,
 ): Promise<JobRow | undefined> {
-  const job = await tx.jobs.leaseNext(request);
+  const job =
+    'jobId' in request
+      ? await tx.jobs.leaseById(request.jobId, request.agentId, request.leaseUntil)
+      : await tx.jobs.leaseNext(request);
   if (!job) return undefined;
   await tx.executions.startAttempt(
     job.taskRunId,
@@ -63,5 +69,5 @@ export async function failTask(
       error,
     },
   };
-  return executor.submit(tx, message);
+  return (await executor.submit(tx, message)).after;
 }

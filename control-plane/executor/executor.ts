@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { isTerminal } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
-import type { Connection, NewJob, QueueRow, Repository } from '../repository/index.ts';
+import type { Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
 import { decide } from './decide.ts';
 import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
 import { resumeInputErrors } from './flowables/pause.ts';
@@ -25,6 +25,12 @@ export interface StoppedJob {
   attempt: number;
   agentId: string | null;
   reason: string;
+}
+
+/** What an inline submission did: the decision (to adjust before `after`), and what to run after the commit. */
+export interface Submitted {
+  committed?: Committed;
+  after: () => void;
 }
 
 export interface Committed {
@@ -82,10 +88,13 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * Decides on an event inside the caller's transaction, so that what caused it (a task's result) and
    * the decision commit together. Call the returned function after the commit.
    */
-  async submitInline(tx: Repository, message: ExecutorMessage): Promise<() => void> {
-    const committed = await this.decideAndWrite(tx, message);
-    return () => {
-      if (committed) this.emit('committed', committed);
+  async submitInline(tx: Repository, message: ExecutorMessage, locked?: ExecutionRow): Promise<Submitted> {
+    const committed = await this.decideAndWrite(tx, message, locked);
+    return {
+      ...(committed ? { committed } : {}),
+      after: () => {
+        if (committed) this.emit('committed', committed);
+      },
     };
   }
 
@@ -123,8 +132,9 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   private async decideAndWrite(
     tx: Repository,
     { executionId, event }: ExecutorMessage,
+    locked?: ExecutionRow,
   ): Promise<Committed | undefined> {
-    const execution = await tx.executions.lock(executionId);
+    const execution = locked?.id === executionId ? locked : await tx.executions.lock(executionId);
     if (!execution) {
       this.options.logger.warn({ executionId }, 'executor message for a missing execution dropped');
       return undefined;

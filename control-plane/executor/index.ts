@@ -8,7 +8,13 @@ export {
   type Timer,
 } from './events.ts';
 export { type CreatedExecution, createExecution, type NewExecutionRequest } from './executions.ts';
-export { type Committed, Executor, type ExecutorOptions, type StoppedJob } from './executor.ts';
+export {
+  type Committed,
+  Executor,
+  type ExecutorOptions,
+  type StoppedJob,
+  type Submitted,
+} from './executor.ts';
 export { resumeInputErrors } from './flowables/pause.ts';
 export { type ExecutorLink, inlineLink, queueLink } from './link.ts';
 export { type FlowPlan, planFlow } from './plan.ts';

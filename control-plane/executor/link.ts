@@ -1,17 +1,20 @@
 // How other components hand an event to the executor: decided inline in their own transaction when an
 // executor runs in the same process, or as a queue message for executors elsewhere.
-import type { Repository } from '../repository/index.ts';
+import type { ExecutionRow, Repository } from '../repository/index.ts';
 import { EXECUTOR_TOPIC, type ExecutorMessage } from './events.ts';
-import type { Executor } from './executor.ts';
+import type { Executor, Submitted } from './executor.ts';
 
 export interface ExecutorLink {
-  /** Records `message` inside `tx`; the returned function must run after the commit. */
-  submit(tx: Repository, message: ExecutorMessage): Promise<() => void>;
+  /**
+   * Records `message` inside `tx` (where the caller may already hold the execution's lock); `after`
+   * must run after the commit. `committed` is there when the decision was taken inline.
+   */
+  submit(tx: Repository, message: ExecutorMessage, locked?: ExecutionRow): Promise<Submitted>;
 }
 
 /** The executor of this process decides inside the sender's transaction (one commit for both). */
 export function inlineLink(executor: Executor): ExecutorLink {
-  return { submit: (tx, message) => executor.submitInline(tx, message) };
+  return { submit: (tx, message, locked) => executor.submitInline(tx, message, locked) };
 }
 
 /** Executors in other processes take the event from the queue (woken by NOTIFY at commit). */
@@ -21,7 +24,7 @@ export function queueLink(): ExecutorLink {
       await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
         key: message.executionId,
       });
-      return () => {};
+      return { after: () => {} };
     },
   };
 }

@@ -60,6 +60,16 @@ export class JobsStore {
     return row;
   }
 
+  /** Leases one given job, if it is still queued. */
+  async leaseById(id: string, agentId: string, leaseUntil: Date): Promise<JobRow | undefined> {
+    const [row] = await this.db
+      .update(jobs)
+      .set({ state: 'leased', agentId, leaseUntil })
+      .where(and(eq(jobs.id, id), eq(jobs.state, 'queued')))
+      .returning();
+    return row;
+  }
+
   /**
    * Ends the lease of (job, attempt) held by `agentId`. Returns undefined when that agent does not
    * hold that attempt (late, duplicate or forged result): the fencing check.

@@ -82,8 +82,8 @@ export class RoostChild {
     return this.lines.slice(-count).join('\n');
   }
 
-  /** Resolves with the first line (from now on) matching `pattern`; fails on timeout or exit. */
-  waitFor(pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpMatchArray> {
+  /** Resolves with the first line (from now on) matching `pattern`; fails on timeout (if given) or exit. */
+  waitFor(pattern: RegExp, timeoutMs: number | undefined, what: string): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       const fail = (reason: string) => {
         this.#waiters.delete(waiter);
@@ -99,7 +99,10 @@ export class RoostChild {
           resolve(match);
         },
       };
-      const timer = setTimeout(() => fail(`no line after ${timeoutMs} ms`), timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => fail(`no line after ${timeoutMs} ms`), timeoutMs);
       this.#waiters.add(waiter);
       void this.exited.then((code) => {
         if (this.#waiters.has(waiter)) fail(`exited (code ${code})`);

@@ -46,7 +46,8 @@ export function summarize(
   warmup: Sample[],
   samples: Sample[],
 ): ScenarioResult {
-  const of = (key: keyof Omit<Sample, 'executionId' | 'tasks'>) => spread(samples.map((s) => s[key]));
+  const of = (key: keyof Omit<Sample, 'executionId' | 'tasks' | 'runningBeforeCreated'>) =>
+    spread(samples.map((s) => s[key]));
   return {
     ...base,
     perTaskMs: of('perTaskMs'),
@@ -93,7 +94,7 @@ export function formatResults(results: ScenarioResult[]): string {
       'transport',
       'CREATED->RUNNING',
       'RUNNING->end',
-      'end->next CREATED',
+      'last end->exec end',
       'cpu ms/task cp/agent/pg',
     ],
     results.map((r) => [
@@ -101,9 +102,14 @@ export function formatResults(results: ScenarioResult[]): string {
       r.transport,
       f(r.createdToRunningMs.median),
       f(r.runningToEndMs.median),
-      f(r.endToNextCreatedMs.median),
+      f(r.tailMs.median),
       `${f(r.cpuPerTaskMs.controlPlane)} / ${f(r.cpuPerTaskMs.agent)} / ${f(r.cpuPerTaskMs.postgres)}`,
     ]),
+  );
+  const disordered = results.flatMap((r) =>
+    [...r.warmup, ...r.samples]
+      .filter((s) => s.runningBeforeCreated > 0)
+      .map((s) => `${r.transport}:${s.runningBeforeCreated}`),
   );
   return [
     'Figures in ms, median (min-max) over the measured executions.',
@@ -111,5 +117,10 @@ export function formatResults(results: ScenarioResult[]): string {
     '',
     'Where a task hop goes (ms, mean per task, median over executions; CPU over the measured executions):',
     where,
+    'CREATED = the executor decision that also ended the previous task; RUNNING = the lease (control plane);',
+    'end = the executor decision on the result. Agent-side start/end times are not exposed by the API.',
+    ...(disordered.length
+      ? [`task runs with RUNNING dated before CREATED (per execution): ${disordered.join(' ')}`]
+      : []),
   ].join('\n');
 }

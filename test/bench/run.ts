@@ -15,6 +15,7 @@ import { applyFlow, flowId, measure, runOnce, type Sample, type WaitMode } from 
 
 const OUT = resolve(import.meta.dirname, 'out');
 const START_TIMEOUT_MS = 60_000;
+const EXECUTION_TIMEOUT_MS = 120_000;
 
 const { values: flags } = parseArgs({
   options: {
@@ -62,8 +63,13 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
+let interrupted = false;
+/** aborts the bench's own open requests (an open follow stream would hold the server's shutdown) */
+const requests = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
+    requests.abort();
     console.error(`\n${signal}: stopping the bench's processes and dropping its database`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -111,7 +117,15 @@ async function scenario(
   secret: string,
 ) {
   const { agent, id } = await startAgent(url, transport, secret);
-  const run = async () => measure(await runOnce(api, options.tasks, options.wait, 300_000), options.tasks);
+  // an error the control plane logs (pino level 50 or 60) fails the run at once, with the line
+  const serverError = server.waitFor(/"level":[56]0\b/, undefined, 'an error line').then((match) => {
+    throw new Error(`the control plane logged an error:\n${match.input?.slice(0, 3000)}`);
+  });
+  serverError.catch(() => {});
+  const run = async () => {
+    const started = runOnce(api, options.tasks, options.wait, EXECUTION_TIMEOUT_MS, requests.signal);
+    return measure(await Promise.race([started, serverError]), options.tasks);
+  };
   const warmup: Sample[] = [];
   for (let i = 0; i < options.warmup; i++) warmup.push(await run());
   const before = await cpuSnapshot(server, agent, db);
@@ -209,7 +223,7 @@ async function main() {
 try {
   await main();
 } catch (error) {
-  console.error(`bench failed: ${(error as Error).stack ?? error}`);
+  if (!interrupted) console.error(`bench failed: ${(error as Error).stack ?? error}`);
   process.exitCode = 1;
 } finally {
   await cleanup();

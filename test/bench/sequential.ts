@@ -99,25 +99,53 @@ export interface Started {
   execution: ExecutionJson;
 }
 
-/** Starts one execution and waits for its end; the execution returned is terminal. */
+/** A short account of where an execution stands, for errors. */
+async function describe(api: string, id: string): Promise<string> {
+  try {
+    const execution = (await request(`${api}/api/v1/executions/${id}`, {})) as ExecutionJson;
+    const runs = execution.taskRunList.map((run) => `${run.taskId}:${run.state.current}`);
+    return `execution ${id} is ${execution.state.current}; task runs: ${runs.slice(-5).join(' ') || 'none'} (${runs.length} in all)`;
+  } catch (error) {
+    return `execution ${id} could not be read: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * Starts one execution and waits for its end; the execution returned is terminal. (A controller and a
+ * timer rather than AbortSignal.any: on Node 20 a combined signal can be garbage-collected and never fire.)
+ */
 export async function runOnce(
   api: string,
   tasks: number,
   wait: WaitMode,
   timeoutMs: number,
+  abort: AbortSignal,
 ): Promise<Started> {
-  const signal = AbortSignal.timeout(timeoutMs);
+  const controller = new AbortController();
+  const { signal } = controller;
+  const onAbort = () => controller.abort(abort.reason);
+  abort.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new Error(`no end within ${timeoutMs} ms`)), timeoutMs);
   const postAt = Date.now();
-  const created = (await request(`${api}/api/v1/executions/${NAMESPACE}/${flowId(tasks)}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{}',
-    signal,
-  })) as ExecutionJson;
-  let execution = wait === 'follow' ? await follow(api, created.id, signal) : undefined;
-  if (!execution || !TERMINAL.has(execution.state.current))
-    execution = await poll(api, created.id, 200, signal);
-  return { postAt, execution };
+  let id: string | undefined;
+  try {
+    const created = (await request(`${api}/api/v1/executions/${NAMESPACE}/${flowId(tasks)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      signal,
+    })) as ExecutionJson;
+    id = created.id;
+    let execution = wait === 'follow' ? await follow(api, id, signal) : undefined;
+    if (!execution || !TERMINAL.has(execution.state.current)) execution = await poll(api, id, 200, signal);
+    return { postAt, execution };
+  } catch (error) {
+    if (id === undefined || abort.aborted) throw error;
+    throw new Error(`${(error as Error).message}: ${await describe(api, id)}`);
+  } finally {
+    clearTimeout(timer);
+    abort.removeEventListener('abort', onAbort);
+  }
 }
 
 export interface Sample {
@@ -137,6 +165,8 @@ export interface Sample {
   endToNextCreatedMs: number;
   /** last task's end -> execution end */
   tailMs: number;
+  /** task runs whose RUNNING date is earlier than their CREATED date (history out of order) */
+  runningBeforeCreated: number;
   /** per task: [CREATED -> RUNNING, RUNNING -> end] in ms, in flow order */
   tasks: [number, number][];
 }
@@ -182,6 +212,7 @@ export function measure(started: Started, tasks: number): Sample {
     runningToEndMs: mean(timeline.map((t) => t[1])),
     endToNextCreatedMs: mean(handoffs),
     tailMs: end - ms(runs[runs.length - 1]!.state.endDate),
+    runningBeforeCreated: timeline.filter((t) => t[0] < 0).length,
     tasks: timeline,
   };
   const missing = Object.entries(sample).find(
