@@ -1,6 +1,7 @@
 // Executions and their task runs: the rows the executor locks, reads and changes one decision at a time.
-import { asc, desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from './connection.ts';
+import { rowMapper, rowsOf } from './raw.ts';
 import { type Attempt, executions, taskRuns } from './schema.ts';
 
 export type ExecutionRow = typeof executions.$inferSelect;
@@ -9,6 +10,10 @@ export type TaskRunRow = typeof taskRuns.$inferSelect;
 export type NewTaskRun = typeof taskRuns.$inferInsert;
 export type ExecutionPatch = Partial<Omit<ExecutionRow, 'id' | 'version'>>;
 export type TaskRunPatch = Partial<Omit<TaskRunRow, 'id' | 'executionId'>>;
+
+const toExecution = rowMapper<ExecutionRow>(executions);
+const toTaskRun = rowMapper<TaskRunRow>(taskRuns);
+const TASK_RUN_COLUMNS = getTableColumns(taskRuns);
 
 export class ExecutionsStore {
   constructor(private readonly db: Db) {}
@@ -19,14 +24,14 @@ export class ExecutionsStore {
   }
 
   async get(id: string): Promise<ExecutionRow | undefined> {
-    const [row] = await this.db.select().from(executions).where(eq(executions.id, id));
-    return row;
+    const [row] = await rowsOf(this.db, sql`select * from executions where id = ${id}`);
+    return row && toExecution(row);
   }
 
   /** Reads the execution and holds its row lock until the transaction ends. */
   async lock(id: string): Promise<ExecutionRow | undefined> {
-    const [row] = await this.db.select().from(executions).where(eq(executions.id, id)).for('update');
-    return row;
+    const [row] = await rowsOf(this.db, sql`select * from executions where id = ${id} for update`);
+    return row && toExecution(row);
   }
 
   async update(id: string, patch: ExecutionPatch): Promise<void> {
@@ -52,20 +57,26 @@ export class ExecutionsStore {
   }
 
   async updateTaskRun(id: string, patch: TaskRunPatch): Promise<void> {
-    await this.db.update(taskRuns).set(patch).where(eq(taskRuns.id, id));
+    const sets = Object.entries(patch)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => {
+        const column = TASK_RUN_COLUMNS[key as keyof typeof TASK_RUN_COLUMNS];
+        if (!column) throw new Error(`task_runs has no column for ${key}`);
+        const driverValue = value === null ? null : column.mapToDriverValue(value);
+        return sql`${sql.identifier(column.name)} = ${driverValue}::${sql.raw(column.getSQLType())}`;
+      });
+    if (!sets.length) return;
+    await this.db.execute(sql`update task_runs set ${sql.join(sets, sql`, `)} where id = ${id}`);
   }
 
   /** Appends a running attempt to a task run and marks it RUNNING (the dispatcher, when it grants a lease). */
   async startAttempt(id: string, attempt: Attempt, now: Date): Promise<void> {
     const running = JSON.stringify([{ state: 'RUNNING', date: now.toISOString() }]);
-    await this.db
-      .update(taskRuns)
-      .set({
-        attempts: sql`${taskRuns.attempts} || ${JSON.stringify([attempt])}::jsonb`,
-        histories: sql`case when ${taskRuns.state} = 'RUNNING' then ${taskRuns.histories} else ${taskRuns.histories} || ${running}::jsonb end`,
-        state: 'RUNNING',
-      })
-      .where(eq(taskRuns.id, id));
+    await this.db.execute(sql`update task_runs set
+        attempts = attempts || ${JSON.stringify([attempt])}::jsonb,
+        histories = case when state = 'RUNNING' then histories else histories || ${running}::jsonb end,
+        state = 'RUNNING'
+      where id = ${id}`);
   }
 
   /** Ends the task run's last attempt (its agent was lost) without touching the task run's own state. */
@@ -85,10 +96,10 @@ export class ExecutionsStore {
   }
 
   async taskRuns(executionId: string): Promise<TaskRunRow[]> {
-    return this.db
-      .select()
-      .from(taskRuns)
-      .where(eq(taskRuns.executionId, executionId))
-      .orderBy(asc(taskRuns.startDate), asc(taskRuns.id));
+    const rows = await rowsOf(
+      this.db,
+      sql`select * from task_runs where execution_id = ${executionId} order by start_date, id`,
+    );
+    return rows.map(toTaskRun);
   }
 }

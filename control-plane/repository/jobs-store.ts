@@ -2,6 +2,7 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { newId } from '../../protocol/ids.ts';
 import type { Db } from './connection.ts';
+import { rowMapper, rowsOf } from './raw.ts';
 import { jobs } from './schema.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -23,6 +24,8 @@ export const JOBS_CHANNEL = 'roost_jobs';
 
 /** Sent as the NOTIFY payload, so a dispatcher can ignore jobs its own process already told it about. */
 export const PROCESS_INSTANCE = newId();
+
+const toJob = rowMapper<JobRow>(jobs);
 
 export class JobsStore {
   constructor(private readonly db: Db) {}
@@ -62,12 +65,12 @@ export class JobsStore {
 
   /** Leases one given job, if it is still queued. */
   async leaseById(id: string, agentId: string, leaseUntil: Date): Promise<JobRow | undefined> {
-    const [row] = await this.db
-      .update(jobs)
-      .set({ state: 'leased', agentId, leaseUntil })
-      .where(and(eq(jobs.id, id), eq(jobs.state, 'queued')))
-      .returning();
-    return row;
+    const [row] = await rowsOf(
+      this.db,
+      sql`update jobs set state = 'leased', agent_id = ${agentId}, lease_until = ${leaseUntil.toISOString()}::timestamptz
+        where id = ${id} and state = 'queued' returning *`,
+    );
+    return row && toJob(row);
   }
 
   /**
@@ -75,19 +78,12 @@ export class JobsStore {
    * hold that attempt (late, duplicate or forged result): the fencing check.
    */
   async complete(jobId: string, attempt: number, agentId: string): Promise<JobRow | undefined> {
-    const [row] = await this.db
-      .update(jobs)
-      .set({ state: 'done', leaseUntil: null })
-      .where(
-        and(
-          eq(jobs.id, jobId),
-          eq(jobs.attempt, attempt),
-          eq(jobs.agentId, agentId),
-          eq(jobs.state, 'leased'),
-        ),
-      )
-      .returning();
-    return row;
+    const [row] = await rowsOf(
+      this.db,
+      sql`update jobs set state = 'done', lease_until = null
+        where id = ${jobId} and attempt = ${attempt} and agent_id = ${agentId} and state = 'leased' returning *`,
+    );
+    return row && toJob(row);
   }
 
   /** Extends the leases the agent still holds among `refs`; returns those it holds. */
