@@ -161,8 +161,12 @@ export class Dispatcher {
     });
   }
 
+  /** Message ids: unique per sender, so a process id and a counter do (no random bytes per message). */
+  private readonly idPrefix = newId();
+  private messageCount = 0;
+
   envelope() {
-    return { v: PROTOCOL_VERSION, id: newId() };
+    return { v: PROTOCOL_VERSION, id: `${this.idPrefix}.${++this.messageCount}` };
   }
 
   /** Coalesces wake-ups: one dispatch pass at a time, and one more if woken meanwhile. */

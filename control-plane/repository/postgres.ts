@@ -19,7 +19,7 @@ export async function connectPostgres(options: PostgresOptions): Promise<Connect
     onnotice: () => {},
     connection: { application_name: 'roost' },
   });
-  const db = drizzle(sql, { schema }) as unknown as Db;
+  const db = drizzle(preparing(sql), { schema }) as unknown as Db;
   try {
     await sql`select 1`;
     if (options.migrate ?? true) await migrateSerialized(db, options.url);
@@ -49,4 +49,34 @@ async function migrateSerialized(db: Db, url: string): Promise<void> {
   } finally {
     await lock.end({ timeout: 1 });
   }
+}
+
+/**
+ * Drizzle sends every statement through postgres.js's `unsafe`, which does not prepare it, so Postgres
+ * parses and plans each one again: about 0.5 ms per statement on the hot path (test/bench/RESULTS.md).
+ * This view of the client prepares every statement with parameters (postgres.js then caches it per
+ * connection, by its text), in transactions too.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (query: string, args?: unknown[], options?: Record<string, unknown>) =>
+          target.unsafe(query, args as postgres.ParameterOrJSON<never>[], {
+            ...options,
+            prepare: Array.isArray(args) && args.length > 0,
+          });
+      }
+      if (property === 'begin') {
+        return (...args: unknown[]) => {
+          const fn = args.at(-1) as (tx: postgres.TransactionSql) => unknown;
+          const rest = args.slice(0, -1) as [string?];
+          return (target.begin as (...a: unknown[]) => unknown)(...rest, (tx: postgres.TransactionSql) =>
+            fn(preparing(tx as unknown as postgres.Sql) as unknown as postgres.TransactionSql),
+          );
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
