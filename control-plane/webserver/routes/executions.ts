@@ -25,6 +25,9 @@ function inputsOf(body: unknown): Record<string, unknown> {
   );
 }
 
+/** The most often a follower is sent the execution while it changes. */
+const FOLLOW_MIN_INTERVAL_MS = 100;
+
 export function executionRoutes(app: FastifyInstance, deps: WebserverDeps) {
   const { repository } = deps;
 
@@ -135,12 +138,25 @@ function followExecution(
       }
     }
   };
-  const unwatch = deps.watchExecution(id, () => void refresh());
+  // Each refresh reads the whole execution: coalesce bursts of changes into at most one per 100 ms.
+  let lastRefresh = 0;
+  let pending: NodeJS.Timeout | undefined;
+  const changed = () => {
+    if (pending) return;
+    const wait = Math.max(0, lastRefresh + FOLLOW_MIN_INTERVAL_MS - Date.now());
+    pending = setTimeout(() => {
+      pending = undefined;
+      lastRefresh = Date.now();
+      void refresh();
+    }, wait);
+  };
+  const unwatch = deps.watchExecution(id, changed);
   // a safety net for changes made by executors in other processes
   const poll = setInterval(() => void refresh(), 1_000);
   function finish() {
     if (closed) return;
     closed = true;
+    clearTimeout(pending);
     unwatch();
     clearInterval(poll);
     raw.end();
