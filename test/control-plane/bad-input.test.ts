@@ -163,4 +163,21 @@ tasks:
       }),
     ).rejects.toThrow();
   });
+
+  it('serves the JSON Schema of a flow document, with every ready task type', async () => {
+    const res = await call<{ $defs?: Record<string, unknown>; definitions?: Record<string, unknown> }>(
+      plane.api,
+      'GET',
+      '/api/v1/plugins/schemas/flow',
+    );
+    expect(res.status).toBe(200);
+    const text = JSON.stringify(res.body);
+    for (const type of [
+      'io.kestra.plugin.core.log.Log',
+      'io.kestra.plugin.core.flow.ForEach',
+      'io.kestra.plugin.scripts.shell.Commands',
+    ]) {
+      expect(text).toContain(type);
+    }
+  });
 });

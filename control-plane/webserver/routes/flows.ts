@@ -1,6 +1,6 @@
 // Flow routes, at Kestra's paths: create or update from YAML, read, list, delete, validate.
 import type { FastifyInstance } from 'fastify';
-import { type Flow, validateFlowSource } from '../../../protocol/flow/index.ts';
+import { type Flow, flowJsonSchema, validateFlowSource } from '../../../protocol/flow/index.ts';
 import { RoostError } from '../../../protocol/index.ts';
 import type { FlowRow } from '../../repository/index.ts';
 import type { WebserverDeps } from '../deps.ts';
@@ -62,6 +62,9 @@ export function flowRoutes(app: FastifyInstance, deps: WebserverDeps) {
       },
     ];
   });
+
+  /** The JSON Schema of a whole flow document (for editors' completion and validation). */
+  app.get('/api/v1/plugins/schemas/flow', async () => flowJsonSchema());
 
   app.get<{ Params: { namespace: string; id: string }; Querystring: { revision?: string } }>(
     '/api/v1/flows/:namespace/:id',
