@@ -1,6 +1,6 @@
 // `npm run bench`: Roost's task overhead on real Postgres with the agent in its own process, over MQTT
 // on TCP and on WebSocket. Prints a table and writes test/bench/out/latest.json. A bench, not a test:
-// nothing here asserts a time. Options: --runs 5 --warmup 1 --tasks 40 --transports tcp,ws
+// nothing here asserts a time. Options: --runs 5 --warmup 1 --tasks 40 --transports tcp,ws --no-foreach
 // --wait follow|poll --database postgres://postgres@127.0.0.1:5432/postgres (or ROOST_BENCH_DATABASE_URL)
 // --profile (V8 CPU profiles of the control plane and agents in test/bench/out/profiles)
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchDatabase, createBenchDatabase } from './database.ts';
+import { FOREACH_CASES, runForEach } from './foreach.ts';
 import { cpuTimeMs, freePort, type RoostChild, spawnRoost, waitForHealth } from './processes.ts';
 import { formatResults, type ScenarioResult, summarize } from './report.ts';
 import { applyFlow, flowId, measure, runOnce, type Sample, type WaitMode } from './sequential.ts';
@@ -16,6 +17,7 @@ import { applyFlow, flowId, measure, runOnce, type Sample, type WaitMode } from 
 const OUT = resolve(import.meta.dirname, 'out');
 const START_TIMEOUT_MS = 60_000;
 const EXECUTION_TIMEOUT_MS = 120_000;
+const FOREACH_TIMEOUT_MS = 120_000;
 
 const { values: flags } = parseArgs({
   options: {
@@ -26,7 +28,9 @@ const { values: flags } = parseArgs({
     wait: { type: 'string', default: 'follow' },
     database: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    foreach: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const count = (name: string, text: string, min: number) => {
   const value = Number(text);
@@ -42,6 +46,7 @@ const options = {
   database:
     flags.database ?? process.env.ROOST_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   profile: flags.profile,
+  foreach: flags.foreach,
 };
 /** with --profile, each child writes a V8 CPU profile into out/profiles when it exits */
 const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'profiles')] : [];
@@ -196,6 +201,19 @@ async function main() {
     results.push(await scenario(api, server, db, transport, url, secret));
   }
 
+  const forEach = [];
+  if (options.foreach) {
+    const { agent } = await startAgent(`mqtt://127.0.0.1:${mqttPort}`, 'tcp', secret);
+    for (const c of FOREACH_CASES) {
+      const result = await runForEach(api, c, FOREACH_TIMEOUT_MS);
+      process.stderr.write(
+        `  ${result.scenario}: ${result.state}, ${result.taskRuns} task runs, ${result.ms} ms\n`,
+      );
+      forEach.push(result);
+    }
+    await agent.stop();
+  }
+
   const report = {
     date: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -210,6 +228,7 @@ async function main() {
     options,
     peer: 'none: no peer (graphile-worker, pg-boss) is installed; see test/bench/RESULTS.md',
     results,
+    forEach,
   };
   writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(formatResults(results));

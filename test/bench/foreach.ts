@@ -1,0 +1,78 @@
+// The ForEach scenarios of the flows issue: a ForEach over 1,000 values with concurrencyLimit 0 and one
+// over 100 values with concurrencyLimit 1, each of a trivial Return, on one agent. Measured from the
+// execution's own start and end dates.
+
+export interface ForEachCase {
+  values: number;
+  concurrencyLimit: number;
+}
+
+export const FOREACH_CASES: readonly ForEachCase[] = [
+  { values: 1000, concurrencyLimit: 0 },
+  { values: 100, concurrencyLimit: 1 },
+];
+
+export const forEachFlowId = (c: ForEachCase) => `foreach-${c.values}-limit-${c.concurrencyLimit}`;
+
+export function forEachFlow(c: ForEachCase): string {
+  const values = JSON.stringify(Array.from({ length: c.values }, (_, i) => `v${i}`));
+  return [
+    `id: ${forEachFlowId(c)}`,
+    'namespace: bench',
+    'tasks:',
+    '  - id: each',
+    '    type: io.kestra.plugin.core.flow.ForEach',
+    `    values: '${values}'`,
+    `    concurrencyLimit: ${c.concurrencyLimit}`,
+    '    tasks:',
+    '      - id: work',
+    '        type: io.kestra.plugin.core.debug.Return',
+    '        format: "{{ taskrun.value }}"',
+    '',
+  ].join('\n');
+}
+
+interface ExecutionState {
+  id: string;
+  state: { current: string; startDate: string; endDate?: string };
+}
+
+const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED']);
+
+/** Applies the flow, runs it once, waits (polling every 100 ms, bounded by `timeoutMs`) and measures. */
+export async function runForEach(api: string, c: ForEachCase, timeoutMs: number) {
+  const post = async (path: string, body: string, type: string) => {
+    const response = await fetch(`${api}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    });
+    if (!response.ok) throw new Error(`POST ${path}: HTTP ${response.status}: ${await response.text()}`);
+    return (await response.json()) as ExecutionState;
+  };
+  await post('/api/v1/flows', forEachFlow(c), 'application/x-yaml');
+  const created = await post(`/api/v1/executions/bench/${forEachFlowId(c)}`, '{}', 'application/json');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${api}/api/v1/executions/${created.id}`);
+    const execution = (await response.json()) as ExecutionState & { taskRunList: unknown[] };
+    if (TERMINAL.has(execution.state.current)) {
+      const ms = Date.parse(execution.state.endDate!) - Date.parse(execution.state.startDate);
+      return {
+        scenario: forEachFlowId(c),
+        state: execution.state.current,
+        taskRuns: execution.taskRunList.length,
+        ms,
+      };
+    }
+    if (Date.now() > deadline) {
+      return {
+        scenario: forEachFlowId(c),
+        state: `not ended after ${timeoutMs} ms`,
+        taskRuns: execution.taskRunList.length,
+        ms: Number.NaN,
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
