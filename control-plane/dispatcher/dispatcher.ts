@@ -25,8 +25,9 @@ import { GROUPS_CHANNEL, JOBS_CHANNEL, PROCESS_INSTANCE } from '../repository/in
 import { AgentMessages } from './agent-messages.ts';
 import type { Broker } from './broker.ts';
 import { membershipOf, type WorkerGroupSelector } from './groups.ts';
-import { failTask, grantLease, releaseLost } from './leases.ts';
+import { grantLease } from './leases.ts';
 import { QueuedHint } from './queued-hint.ts';
+import { failUnplaceable, releaseAgent, sweep } from './recovery.ts';
 import { type AgentSession, Sessions } from './sessions.ts';
 
 export interface DispatcherOptions {
@@ -59,7 +60,7 @@ export class Dispatcher {
   private readonly messages: AgentMessages;
   readonly leaseMs: number;
   readonly heartbeatIntervalMs: number;
-  private readonly maxAgentLost: number;
+  readonly maxAgentLost: number;
   readonly now: () => Date;
   private readonly deliver = (packet: AedesPublishPacket, done: () => void) => {
     done();
@@ -98,7 +99,7 @@ export class Dispatcher {
       this.dispatchSoon();
     });
     const sweepMs = Math.max(100, Math.min(5_000, Math.floor(this.leaseMs / 4)));
-    this.sweepTimer = setInterval(() => this.track(this.sweep()), sweepMs);
+    this.sweepTimer = setInterval(() => this.track(sweep(this)), sweepMs);
     this.sweepTimer.unref();
     this.logger.info({ leaseMs: this.leaseMs }, 'dispatcher started');
     this.markAll();
@@ -138,7 +139,13 @@ export class Dispatcher {
     const mustNotWait = jobs.filter(
       (j) => j.fallback && j.fallback !== 'WAIT' && !this.sessions.groupHasAgents(j.workerGroup ?? null),
     );
-    if (mustNotWait.length) this.track(this.failUnplaceable(mustNotWait.map((j) => j.id)));
+    if (mustNotWait.length)
+      this.track(
+        failUnplaceable(
+          this,
+          mustNotWait.map((j) => j.id),
+        ),
+      );
     for (const job of jobs) this.queued.add(job.workerGroup);
     this.dispatchSoon();
   }
@@ -185,6 +192,11 @@ export class Dispatcher {
           this.dispatchSoon();
         }
       });
+  }
+
+  /** Releases every lease of a lost agent; each job goes back to the queue or fails. */
+  releaseAgent(agentId: string, reason: string): Promise<void> {
+    return releaseAgent(this, agentId, reason);
   }
 
   /** Marks every live agent's groups: jobs may be queued for any of them (startup, other processes, sweep). */
@@ -331,77 +343,8 @@ export class Dispatcher {
     this.dispatchSoon();
   }
 
-  /** Releases every lease of a lost agent; each job goes back to the queue or fails. */
-  async releaseAgent(agentId: string, reason: string): Promise<void> {
-    const now = this.now();
-    const after = await this.repository.transaction(async (tx) => {
-      const calls: (() => void)[] = [];
-      for (const job of await tx.jobs.leasedBy(agentId)) {
-        const then = await releaseLost(tx, this.options.executor, job, reason, this.maxAgentLost, now);
-        if (then) calls.push(then);
-        else this.queued.add(job.workerGroup);
-      }
-      return calls;
-    });
-    for (const call of after) call();
-    this.dispatchSoon();
-  }
-
-  /** Safety net: leases that ran out (agent silent), and jobs whose wait for an agent is over. */
-  private async sweep(): Promise<void> {
-    if (this.state !== 'running') return;
-    this.markAll();
-    this.dispatchSoon();
-    const now = this.now();
-    try {
-      const { after, requeued } = await this.repository.transaction(async (tx) => {
-        const calls: (() => void)[] = [];
-        let again = 0;
-        for (const job of await tx.jobs.expired(now)) {
-          this.sessions.get(job.agentId ?? '')?.leases.delete(job.id);
-          const reason = `lease of agent ${job.agentId} expired`;
-          const then = await releaseLost(tx, this.options.executor, job, reason, this.maxAgentLost, now);
-          if (then) calls.push(then);
-          else {
-            again++;
-            this.queued.add(job.workerGroup);
-          }
-        }
-        for (const job of await tx.jobs.waitExpired(now)) {
-          calls.push(await failTask(tx, this.options.executor, job, noAgentError(job)));
-        }
-        return { after: calls, requeued: again };
-      });
-      for (const call of after) call();
-      if (requeued) this.dispatchSoon();
-    } catch (error) {
-      this.logger.error({ err: error }, 'lease sweep failed');
-    }
-  }
-
-  private async failUnplaceable(jobIds: string[]): Promise<void> {
-    const after = await this.repository.transaction(async (tx) => {
-      const calls: (() => void)[] = [];
-      for (const jobId of jobIds) {
-        const job = await tx.jobs.get(jobId);
-        if (job?.state === 'queued')
-          calls.push(await failTask(tx, this.options.executor, job, noAgentError(job)));
-      }
-      return calls;
-    });
-    for (const call of after) call();
-  }
-
   track(work: Promise<unknown>): void {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
-}
-
-function noAgentError(job: JobRow) {
-  const group = job.workerGroup ? `worker group '${job.workerGroup}'` : 'the default worker group';
-  return {
-    message: `no agent of ${group} was available to run the task (fallback ${job.fallback})`,
-    code: 'ROOST_NO_AGENT',
-  };
 }

@@ -1,0 +1,73 @@
+// Work that lost its agent or never found one: leases of a lost agent, leases that ran out, and jobs
+// that may not wait for an agent of their group. The dispatcher calls these; the database decides.
+import type { JobRow } from '../repository/index.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import { failTask, releaseLost } from './leases.ts';
+
+/** Releases every lease of a lost agent; each job goes back to the queue or fails. */
+export async function releaseAgent(d: Dispatcher, agentId: string, reason: string): Promise<void> {
+  const now = d.now();
+  const after = await d.repository.transaction(async (tx) => {
+    const calls: (() => void)[] = [];
+    for (const job of await tx.jobs.leasedBy(agentId)) {
+      const then = await releaseLost(tx, d.options.executor, job, reason, d.maxAgentLost, now);
+      if (then) calls.push(then);
+      else d.queued.add(job.workerGroup);
+    }
+    return calls;
+  });
+  for (const call of after) call();
+  d.dispatchSoon();
+}
+
+/** Safety net: leases that ran out (agent silent), and jobs whose wait for an agent is over. */
+export async function sweep(d: Dispatcher): Promise<void> {
+  if (!d.running) return;
+  d.markAll();
+  d.dispatchSoon();
+  const now = d.now();
+  try {
+    const { after, requeued } = await d.repository.transaction(async (tx) => {
+      const calls: (() => void)[] = [];
+      let again = 0;
+      for (const job of await tx.jobs.expired(now)) {
+        d.sessions.get(job.agentId ?? '')?.leases.delete(job.id);
+        const reason = `lease of agent ${job.agentId} expired`;
+        const then = await releaseLost(tx, d.options.executor, job, reason, d.maxAgentLost, now);
+        if (then) calls.push(then);
+        else {
+          again++;
+          d.queued.add(job.workerGroup);
+        }
+      }
+      for (const job of await tx.jobs.waitExpired(now)) {
+        calls.push(await failTask(tx, d.options.executor, job, noAgentError(job)));
+      }
+      return { after: calls, requeued: again };
+    });
+    for (const call of after) call();
+    if (requeued) d.dispatchSoon();
+  } catch (error) {
+    d.logger.error({ err: error }, 'lease sweep failed');
+  }
+}
+
+export async function failUnplaceable(d: Dispatcher, jobIds: string[]): Promise<void> {
+  const after = await d.repository.transaction(async (tx) => {
+    const calls: (() => void)[] = [];
+    for (const jobId of jobIds) {
+      const job = await tx.jobs.get(jobId);
+      if (job?.state === 'queued') calls.push(await failTask(tx, d.options.executor, job, noAgentError(job)));
+    }
+    return calls;
+  });
+  for (const call of after) call();
+}
+
+function noAgentError(job: JobRow) {
+  const group = job.workerGroup ? `worker group '${job.workerGroup}'` : 'the default worker group';
+  return {
+    message: `no agent of ${group} was available to run the task (fallback ${job.fallback})`,
+    code: 'ROOST_NO_AGENT',
+  };
+}
