@@ -127,6 +127,11 @@ export class AgentMessages {
     const d = this.d;
     const session = d.sessions.get(agentId);
     if (!session || session.sessionId !== beat.sessionId) return;
+    if (session.silent) {
+      session.silent = false;
+      d.queued.addMembership(session.membership);
+      d.dispatchSoon();
+    }
     const until = new Date(d.now().getTime() + d.leaseMs);
     const held = await d.repository.jobs.renew(agentId, beat.running, until);
     const drop = beat.running.filter((r) => !held.some((h) => h.id === r.jobId && h.attempt === r.attempt));

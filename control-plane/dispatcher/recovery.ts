@@ -31,7 +31,11 @@ export async function sweep(d: Dispatcher): Promise<void> {
       const calls: (() => void)[] = [];
       let again = 0;
       for (const job of await tx.jobs.expired(now)) {
-        d.sessions.get(job.agentId ?? '')?.leases.delete(job.id);
+        const session = d.sessions.get(job.agentId ?? '');
+        if (session) {
+          session.leases.delete(job.id);
+          session.silent = true; // it did not renew in time: give it nothing until it heartbeats again
+        }
         const reason = `lease of agent ${job.agentId} expired`;
         const then = await releaseLost(tx, d.options.executor, job, reason, d.maxAgentLost, now);
         if (then) calls.push(then);
