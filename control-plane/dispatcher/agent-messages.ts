@@ -1,6 +1,7 @@
 // What the dispatcher does with each message an agent sends: hello, heartbeat, ack, logs, result, status.
 import type { Ack, Heartbeat, Hello, JobRef, Logs, Result, Status, UpMessage } from '../../protocol/index.ts';
 import type { ExecutorMessage } from '../executor/index.ts';
+import type { JobRow } from '../repository/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
 export class AgentMessages {
@@ -118,7 +119,7 @@ export class AgentMessages {
       for (const job of await tx.jobs.leasedBy(agentId)) {
         if (keep.has(job.id)) continue;
         await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: job.agentLost });
-        d.queued.add(job.workerGroup);
+        d.queued.add(job.workerGroup, job.slots);
       }
     });
   }
@@ -196,34 +197,47 @@ export class AgentMessages {
     const executionId =
       session?.leases.get(result.jobId)?.executionId ??
       (await d.repository.jobs.get(result.jobId))?.executionId;
-    const outcome = await d.repository.transaction(async (tx) => {
-      // lock order everywhere: the execution, then its jobs
-      const locked = executionId ? await tx.executions.lock(executionId) : undefined;
-      const job = await tx.jobs.complete(result.jobId, result.attempt, agentId);
-      if (!job) {
-        const current = await tx.jobs.get(result.jobId);
-        const duplicate =
-          current?.state === 'done' && current.attempt === result.attempt && current.agentId === agentId;
-        return { accepted: duplicate, after: undefined, leased: [] };
-      }
-      session?.leases.delete(job.id);
-      const message: ExecutorMessage = {
-        executionId: job.executionId,
-        event: {
-          type: 'result',
-          taskRunId: job.taskRunId,
-          attempt: job.attempt,
-          agentId,
-          state: result.state,
-          outputs: result.outputs,
-          ...(result.error ? { error: result.error } : {}),
-        },
-      };
-      const submitted = await d.options.executor.submit(tx, message, locked);
-      const leased = session ? await d.leaseNewJobs(tx, session, submitted.committed?.jobs) : [];
-      return { accepted: true, after: submitted.after, leased };
-    });
+    const leasedHere: JobRow[] = [];
+    const settle = () => {
+      // the slots leaseNewJobs held become real leases (or nothing, if the transaction failed)
+      if (session)
+        for (const job of leasedHere.splice(0)) session.reserved = (session.reserved ?? 0) - job.slots;
+    };
+    const outcome = await d.repository
+      .transaction(async (tx) => {
+        // lock order everywhere: the execution, then its jobs
+        const locked = executionId ? await tx.executions.lock(executionId) : undefined;
+        const job = await tx.jobs.complete(result.jobId, result.attempt, agentId);
+        if (!job) {
+          const current = await tx.jobs.get(result.jobId);
+          const duplicate =
+            current?.state === 'done' && current.attempt === result.attempt && current.agentId === agentId;
+          return { accepted: duplicate, after: undefined, leased: [] };
+        }
+        const message: ExecutorMessage = {
+          executionId: job.executionId,
+          event: {
+            type: 'result',
+            taskRunId: job.taskRunId,
+            attempt: job.attempt,
+            agentId,
+            state: result.state,
+            outputs: result.outputs,
+            ...(result.error ? { error: result.error } : {}),
+          },
+        };
+        const submitted = await d.options.executor.submit(tx, message, locked);
+        const leased = session ? await d.leaseNewJobs(tx, session, submitted.committed?.jobs, job.slots) : [];
+        leasedHere.push(...leased);
+        return { accepted: true, after: submitted.after, leased };
+      })
+      .catch((error: unknown) => {
+        settle();
+        throw error;
+      });
+    settle();
     d.sessions.get(agentId)?.leases.delete(result.jobId);
+    if (session) d.queued.slotsFreed(session.membership);
     for (const job of outcome.leased) d.sendJob(session!, job);
     outcome.after?.();
     if (!outcome.accepted) {

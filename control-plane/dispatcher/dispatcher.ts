@@ -146,7 +146,7 @@ export class Dispatcher {
           mustNotWait.map((j) => j.id),
         ),
       );
-    for (const job of jobs) this.queued.add(job.workerGroup);
+    for (const job of jobs) this.queued.add(job.workerGroup, job.slots);
     this.dispatchSoon();
   }
 
@@ -215,28 +215,37 @@ export class Dispatcher {
         if (this.state !== 'running') return;
         if (!this.queued.mayHave(session.membership)) continue;
         if (await this.leaseTo(session)) granted++;
-        else this.queued.clear(session.membership);
+        else this.queued.clear(session.membership, this.sessions.freeSlots(session) === session.slots);
       }
       if (!granted) return;
     }
   }
 
   private async leaseTo(session: AgentSession): Promise<boolean> {
-    const job = await this.repository.transaction((tx) => {
-      // read the clock inside the transaction, so a lease never predates the decision that made the job
-      const now = this.now();
-      return grantLease(
-        tx,
-        {
-          agentId: session.agentId,
-          groups: session.membership.groups,
-          inDefaultGroup: session.membership.inDefaultGroup,
-          freeSlots: this.sessions.freeSlots(session),
-          leaseUntil: new Date(now.getTime() + this.leaseMs),
-        },
-        now,
-      );
-    });
+    const free = this.sessions.freeSlots(session);
+    if (free < 1) return false;
+    // hold the free slots while the transaction runs: a result's transaction may lease to this agent too
+    session.reserved = (session.reserved ?? 0) + free;
+    let job: JobRow | undefined;
+    try {
+      job = await this.repository.transaction((tx) => {
+        // read the clock inside the transaction, so a lease never predates the decision that made the job
+        const now = this.now();
+        return grantLease(
+          tx,
+          {
+            agentId: session.agentId,
+            groups: session.membership.groups,
+            inDefaultGroup: session.membership.inDefaultGroup,
+            freeSlots: free,
+            leaseUntil: new Date(now.getTime() + this.leaseMs),
+          },
+          now,
+        );
+      });
+    } finally {
+      session.reserved -= free;
+    }
     if (!job) return false;
     this.sendJob(session, job);
     return true;
@@ -247,10 +256,16 @@ export class Dispatcher {
    * of the jobs just decided that it may run, as far as its free slots go. They are taken out of `jobs`,
    * so that the executor's commit event does not dispatch them again.
    */
-  async leaseNewJobs(tx: Repository, session: AgentSession, jobs: NewJob[] | undefined): Promise<JobRow[]> {
+  async leaseNewJobs(
+    tx: Repository,
+    session: AgentSession,
+    jobs: NewJob[] | undefined,
+    /** slots of the job whose result this transaction records: free once it commits */
+    finishing: number,
+  ): Promise<JobRow[]> {
     if (!jobs?.length || session.maintenance || this.state !== 'running') return [];
     const leased: JobRow[] = [];
-    let free = this.sessions.freeSlots(session);
+    let free = this.sessions.freeSlots(session) + finishing;
     const now = this.now();
     for (const job of jobs) {
       const slots = job.slots ?? 1;
@@ -265,6 +280,8 @@ export class Dispatcher {
       );
       if (!row) continue;
       free -= slots;
+      // held until the caller has committed and sent the job (see the result handler)
+      session.reserved = (session.reserved ?? 0) + slots;
       leased.push(row);
     }
     const taken = new Set(leased.map((j) => j.id));

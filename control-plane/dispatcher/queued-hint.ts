@@ -6,29 +6,39 @@ import type { Membership } from './groups.ts';
 export class QueuedHint {
   /** group keys; null stands for the default group */
   private readonly marked = new Set<string | null>();
+  /** groups that may hold jobs weighing more than one slot: worth a try whenever slots free up */
+  private readonly heavy = new Set<string | null>();
 
-  add(group: string | null | undefined): void {
+  add(group: string | null | undefined, slots = 1): void {
     this.marked.add(group ?? null);
+    if (slots > 1) this.heavy.add(group ?? null);
   }
 
   addMembership(membership: Membership): void {
-    for (const group of membership.groups) this.marked.add(group);
-    if (membership.inDefaultGroup) this.marked.add(null);
+    for (const group of groupsOf(membership)) this.marked.add(group);
   }
 
   mayHave(membership: Membership): boolean {
-    return (
-      (membership.inDefaultGroup && this.marked.has(null)) ||
-      membership.groups.some((g) => this.marked.has(g))
-    );
+    return groupsOf(membership).some((g) => this.marked.has(g));
   }
 
   /**
-   * A lease attempt for an agent of these groups found nothing. (Every job takes one slot today; when
-   * tasks can weigh more, a job too heavy for this agent may still suit another, and this must change.)
+   * A lease attempt for an agent of these groups found nothing that fits its free slots. With all its
+   * slots free, nothing at all of these groups is queued.
    */
-  clear(membership: Membership): void {
-    for (const group of membership.groups) this.marked.delete(group);
-    if (membership.inDefaultGroup) this.marked.delete(null);
+  clear(membership: Membership, allSlotsFree: boolean): void {
+    for (const group of groupsOf(membership)) {
+      this.marked.delete(group);
+      if (allSlotsFree) this.heavy.delete(group);
+    }
   }
+
+  /** An agent of these groups finished work: a heavy job that did not fit before may fit now. */
+  slotsFreed(membership: Membership): void {
+    for (const group of groupsOf(membership)) if (this.heavy.has(group)) this.marked.add(group);
+  }
+}
+
+function groupsOf(membership: Membership): (string | null)[] {
+  return membership.inDefaultGroup ? [...membership.groups, null] : membership.groups;
 }

@@ -12,7 +12,7 @@ export async function releaseAgent(d: Dispatcher, agentId: string, reason: strin
     for (const job of await tx.jobs.leasedBy(agentId)) {
       const then = await releaseLost(tx, d.options.executor, job, reason, d.maxAgentLost, now);
       if (then) calls.push(then);
-      else d.queued.add(job.workerGroup);
+      else d.queued.add(job.workerGroup, job.slots);
     }
     return calls;
   });
@@ -41,7 +41,7 @@ export async function sweep(d: Dispatcher): Promise<void> {
         if (then) calls.push(then);
         else {
           again++;
-          d.queued.add(job.workerGroup);
+          d.queued.add(job.workerGroup, job.slots);
         }
       }
       for (const job of await tx.jobs.waitExpired(now)) {

@@ -20,6 +20,8 @@ export interface AgentSession {
   leases: Map<string, HeldLease>;
   /** a lease of this agent ran out without a heartbeat: it gets no work until it heartbeats again */
   silent?: boolean;
+  /** slots held by lease transactions still under way, so two of them never hand out the same slot */
+  reserved?: number;
 }
 
 export class Sessions {
@@ -58,7 +60,7 @@ export class Sessions {
   freeSlots(session: AgentSession): number {
     let used = 0;
     for (const lease of session.leases.values()) used += lease.slots;
-    return session.slots - used;
+    return session.slots - used - (session.reserved ?? 0);
   }
 
   /** Sessions that can take work now, starting after the last one served so work spreads evenly. */

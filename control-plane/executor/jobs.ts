@@ -41,7 +41,7 @@ export function queueAttempt(
     workerGroup: group.key ?? null,
     fallback: group.fallback,
     waitUntil: group.maxWaitMs === undefined ? null : new Date(state.now.getTime() + group.maxWaitMs),
-    slots: 1,
+    slots: task.slots ?? 1,
     offline: false,
     payload: { task: task as Record<string, unknown>, context },
   });

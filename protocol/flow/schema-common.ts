@@ -151,6 +151,8 @@ export const TaskCommonProps = {
   logLevel: Type.Optional(LogLevel),
   logToFile: Type.Optional(Type.Boolean()),
   workerGroup: Type.Optional(WorkerGroup),
+  /** Roost: how many of an agent's slots the task takes while it runs (default 1) */
+  slots: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
 };
 const TaskCommon = Type.Object(TaskCommonProps);
 
