@@ -37,13 +37,14 @@ export async function releaseLost(
   maxAgentLost: number,
   now: Date,
 ): Promise<(() => void) | undefined> {
-  const error = { message: reason, code: 'ROOST_AGENT_LOST' };
-  await tx.executions.endLastAttempt(job.taskRunId, { state: 'FAILED', endDate: now.toISOString(), error });
   const lost = job.agentLost + 1;
   if (lost < maxAgentLost) {
+    const error = { message: reason, code: 'ROOST_AGENT_LOST' };
+    await tx.executions.endLastAttempt(job.taskRunId, { state: 'FAILED', endDate: now.toISOString(), error });
     await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: lost });
     return undefined;
   }
+  // the executor ends this last attempt itself when it records the failure
   return failTask(tx, executor, job, {
     message: `task failed: ${lost} agents were lost while running it (last: ${reason})`,
     code: 'ROOST_AGENT_LOST',

@@ -119,4 +119,29 @@ describe('an agent killed while it runs a task', () => {
     expect(nap(after.body)?.outputs?.vars).toEqual({ done: true });
     expect(nap(after.body)?.attempts).toHaveLength(2);
   }, 60_000);
+
+  it('fails a task once two agents running it were lost, instead of taking down the fleet', async () => {
+    await applyFlow(cp.api, FLOW.replace('id: slow', 'id: deadly').replace('key: plant', 'key: mill'));
+    const agents = new Map<string, Awaited<ReturnType<Processes['agent']>>>();
+    for (const id of ['mill-a', 'mill-b', 'mill-c']) {
+      agents.set(id, await processes.agent({ url: cp.mqttUrl, secret, id, labels: 'group=mill' }));
+    }
+    const created = await runFlow(cp.api, 'e2e', 'deadly');
+    const nap = (e: ExecutionJson) => e.taskRunList.find((r) => r.taskId === 'nap');
+    for (const n of [0, 1]) {
+      const running = await waitForExecution(
+        cp.api,
+        created.id,
+        (e) => nap(e)?.attempts[n]?.agentId !== undefined,
+      );
+      await agents.get(nap(running)!.attempts[n]!.agentId!)!.kill('SIGKILL');
+    }
+    const done = await waitForEnd(cp.api, created.id);
+    expect(done.state.current).toBe('FAILED');
+    const run = nap(done)!;
+    expect(run.attempts).toHaveLength(2);
+    expect(run.attempts.map((a) => a.state.current)).toEqual(['FAILED', 'FAILED']);
+    expect(run.attempts[1]?.error?.code).toBe('ROOST_AGENT_LOST');
+    expect(run.attempts[1]?.error?.message).toContain('2 agents were lost');
+  }, 60_000);
 });
