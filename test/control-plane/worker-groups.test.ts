@@ -87,4 +87,17 @@ describe('worker groups', () => {
     expect(done.state.current).toBe('FAILED');
     expect(done.taskRunList[0]?.attempts[0]?.error?.message).toContain("no agent of worker group 'mars'");
   });
+
+  it('waits for an agent of the group, and fails the task with a clear reason once maxWait has passed', async () => {
+    await applyFlow(
+      plane.api,
+      'id: patient\nnamespace: test.groups\ntasks:\n  - id: waits\n    type: io.kestra.plugin.core.debug.Return\n    format: x\n    workerGroup:\n      key: venus\n      maxWait: PT1S\n',
+    );
+    const created = await runFlow(plane.api, 'test.groups', 'patient');
+    const done = await waitForEnd(plane.api, created.id, 20_000);
+    expect(done.state.current).toBe('FAILED');
+    const waited = Date.parse(done.state.endDate!) - Date.parse(done.state.startDate);
+    expect(waited).toBeGreaterThanOrEqual(1_000);
+    expect(done.taskRunList[0]?.attempts[0]?.error?.message).toContain("no agent of worker group 'venus'");
+  });
 });

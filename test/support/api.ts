@@ -1,7 +1,12 @@
 // A tiny REST client for tests, and a wait for an execution to end (by following its event stream).
 export interface ExecutionJson {
   id: string;
-  state: { current: string; histories: { state: string; date: string }[] };
+  state: {
+    current: string;
+    histories: { state: string; date: string }[];
+    startDate: string;
+    endDate?: string;
+  };
   outputs?: Record<string, unknown>;
   taskRunList: {
     id: string;
