@@ -1,10 +1,16 @@
 // `roost agent ...`: reads the configuration, starts the agent, drains on SIGTERM/SIGINT and forces on a second signal.
 import type { EventEmitter } from 'node:events';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { RoostError } from '../protocol/errors.ts';
 import { Agent } from './agent.ts';
-import { AGENT_START_USAGE, resolveAgentConfig } from './config.ts';
+import { openLibsqlBuffer } from './buffer/index.ts';
+import { AGENT_START_USAGE, parseHealthPort, resolveAgentConfig } from './config.ts';
+import { type HealthServer, startHealthServer } from './health.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
+import type { AgentStatus } from './status.ts';
 
 export interface AgentMainIo {
   env?: NodeJS.ProcessEnv;
@@ -26,6 +32,10 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
   const out = io.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     out(AGENT_START_USAGE);
+    return;
+  }
+  if (command === 'status') {
+    await statusCommand(rest, io.env ?? process.env, out);
     return;
   }
   if (command !== 'start') {
@@ -56,11 +66,71 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
     }
   };
   for (const signal of SIGNALS) signals.on(signal, onSignal);
+  let health: HealthServer | undefined;
   try {
     await agent.start();
+    if (config.healthPort !== undefined) {
+      health = await startHealthServer(() => agent.status(), config.healthPort);
+      out(`  health on http://127.0.0.1:${health.port}/health`);
+    }
     io.onStarted?.(agent);
     await agent.whenStopped();
   } finally {
     for (const signal of SIGNALS) signals.off(signal, onSignal);
+    await health?.close();
+  }
+}
+
+/**
+ * `roost agent status`: asks the running agent on its health port when one is given; otherwise reads
+ * what its buffer holds (SQLite lets a reader in beside the running agent).
+ */
+async function statusCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+): Promise<void> {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { 'health-port': { type: 'string' }, 'data-dir': { type: 'string' } },
+    }) as { values: Record<string, string | undefined> });
+  } catch (error) {
+    throw new RoostError(
+      'ROOST_CONFIG',
+      `${(error as Error).message}\nusage: roost agent status [--health-port N] [--data-dir DIR]`,
+    );
+  }
+  const given = values['health-port'];
+  const port = parseHealthPort(
+    given !== undefined
+      ? { value: given, source: '--health-port' }
+      : { value: env.ROOST_AGENT_HEALTH_PORT, source: 'ROOST_AGENT_HEALTH_PORT' },
+  );
+  if (port !== undefined) {
+    let status: AgentStatus;
+    try {
+      status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as AgentStatus;
+    } catch (error) {
+      throw new RoostError(
+        'ROOST_CONFIG',
+        `no agent answers on 127.0.0.1:${port}: ${(error as Error).cause ?? error}`,
+      );
+    }
+    out(`state ${status.state}, ${status.connected ? 'connected' : 'not connected'} to the control plane`);
+    out(
+      `slots in use ${status.slotsInUse} of ${status.slots}; jobs held ${status.inbox}; outbox ${status.outbox}`,
+    );
+    return;
+  }
+  const dataDir = resolve(values['data-dir'] ?? env.ROOST_DATA_DIR ?? join(homedir(), '.roost-agent'));
+  const buffer = await openLibsqlBuffer(dataDir);
+  try {
+    out(`no health port given (--health-port): the buffer in ${dataDir} says`);
+    out(`jobs held ${(await buffer.heldJobs()).length}; outbox ${await buffer.outboxSize()}`);
+  } finally {
+    await buffer.close();
   }
 }

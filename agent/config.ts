@@ -15,6 +15,8 @@ export interface AgentConfig {
   dataDir: string;
   /** given with --agent-id or ROOST_AGENT_ID; otherwise the id kept in the data directory */
   agentId: string | undefined;
+  /** a port on 127.0.0.1 serving GET /health and GET /status; undefined = none */
+  healthPort: number | undefined;
 }
 
 export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k=v,...] [--slots N] [--name NAME]
@@ -25,7 +27,8 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
   --name       display name (default: host name)                                  (ROOST_AGENT_NAME)
   --data-dir   buffer, identity and working directories (default: ~/.roost-agent) (ROOST_DATA_DIR)
   --secret     the agent credential (prefer the environment: flags show in ps)    (ROOST_AGENT_SECRET)
-  --agent-id   use this id instead of the one kept in the data directory          (ROOST_AGENT_ID)`;
+  --agent-id   use this id instead of the one kept in the data directory          (ROOST_AGENT_ID)
+  --health-port serve GET /health and /status on 127.0.0.1:PORT (default: none)  (ROOST_AGENT_HEALTH_PORT)`;
 
 const configError = (message: string) => new RoostError('ROOST_CONFIG', message);
 
@@ -68,6 +71,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         'data-dir': { type: 'string' },
         secret: { type: 'string' },
         'agent-id': { type: 'string' },
+        'health-port': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -105,5 +109,16 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     slots: slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
     dataDir: resolve(pick('data-dir', 'ROOST_DATA_DIR').value ?? join(homedir(), '.roost-agent')),
     agentId: agentId.value,
+    healthPort: parseHealthPort(pick('health-port', 'ROOST_AGENT_HEALTH_PORT')),
   };
+}
+
+/** The local health port: a whole number from 1 to 65535, or none. */
+export function parseHealthPort(given: { value: string | undefined; source: string }): number | undefined {
+  if (given.value === undefined || given.value === '') return undefined;
+  const port = Number(given.value);
+  if (!/^\d+$/.test(given.value.trim()) || port < 1 || port > 65_535) {
+    throw configError(`${given.source}: "${given.value}" is not a port between 1 and 65535`);
+  }
+  return port;
 }

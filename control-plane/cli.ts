@@ -13,6 +13,7 @@ const USAGE = `usage: roost <command>
   server local                 every component, embedded PGlite, broker and one agent (./.roost)
   server standalone            every component against ROOST_DATABASE_URL
   agent start --url URL        run an agent (see: roost agent help)
+  agent status                 what a running agent holds (--health-port N, or --data-dir DIR)
   flow apply FILE...           store flows (a new revision when the source changed)
   flow validate FILE|DIR...    check flows locally; exit code 1 on any error
   execution run NS FLOW_ID [--input k=v]... [--label k=v]... [--wait]
