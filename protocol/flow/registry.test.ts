@@ -9,6 +9,7 @@ describe('task type registry', () => {
       .map((entry) => entry.type)
       .sort();
     expect(ready).toEqual([
+      'io.kestra.plugin.core.debug.Echo',
       'io.kestra.plugin.core.debug.Return',
       'io.kestra.plugin.core.execution.Fail',
       'io.kestra.plugin.core.flow.AllowFailure',
@@ -24,6 +25,7 @@ describe('task type registry', () => {
       'io.kestra.plugin.core.log.Log',
       'io.kestra.plugin.core.output.OutputValues',
       'io.kestra.plugin.scripts.shell.Commands',
+      'io.kestra.plugin.scripts.shell.Script',
     ]);
   });
 

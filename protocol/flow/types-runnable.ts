@@ -38,7 +38,7 @@ export const OUTPUT_VALUES = runnableType(
 const ECHO = runnableType(
   core('debug.Echo'),
   { format: Type.String(), level: Type.Optional(Dynamic(LogLevel)) },
-  { aliases: [old('debugs.Echo')], deprecated: true },
+  { aliases: [old('debugs.Echo')], deprecated: true, status: TypeStatus.READY },
 );
 
 const FAIL = runnableType(
@@ -197,7 +197,7 @@ export const RUNNABLE_TYPES = [
   HTTP_REQUEST,
   HTTP_DOWNLOAD,
   SHELL_COMMANDS,
-  runnableType(scripts('shell.Script'), { ...scriptProps, ...script }),
+  runnableType(scripts('shell.Script'), { ...scriptProps, ...script }, { status: TypeStatus.READY }),
   runnableType(scripts('python.Script'), { ...scriptProps, ...python, ...script }),
   runnableType(scripts('python.Commands'), { ...scriptProps, ...python, ...commands }),
   runnableType(scripts('node.Script'), { ...scriptProps, ...script }),

@@ -182,6 +182,19 @@ export const EXPECTED: Record<string, Expectation> = {
       expect(r.historyOf('pause')).toEqual(['CREATED', 'RUNNING', 'PAUSED', 'RUNNING', 'SUCCESS']),
   },
   'pause-timeout.yaml': single('FAILED'),
+  'fail-on-condition.yaml': {
+    state: 'FAILED',
+    count: 2,
+    inputs: { param: 'fail' },
+    states: { before: 'SUCCESS', fail: 'FAILED' },
+  },
+  'fail-on-switch.yaml': {
+    state: 'FAILED',
+    count: 2,
+    inputs: { param: 'notexist' },
+    states: { switch: 'FAILED', fail: 'FAILED' },
+  },
+  'pause.yaml': { state: 'SUCCESS', count: 3, resume: { type: 'resume' } },
   'pause_no_tasks.yaml': { state: 'SUCCESS', count: 2, resume: { type: 'resume' } },
   'pause_on_resume.yaml': {
     state: 'SUCCESS',
