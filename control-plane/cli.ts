@@ -84,7 +84,7 @@ async function serverCommand(mode: string | undefined, args: string[], out: Out)
   const server = await startServer({ mode, config });
   const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
   out(`Roost ${mode} is running.`);
-  out(`  API and UI:       http://${shownHost}:${server.httpPort}`);
+  out(`  API:              http://${shownHost}:${server.httpPort}`);
   out(`  MQTT over WS:     ws://${shownHost}:${server.httpPort}/mqtt`);
   out(
     server.mqttPort
