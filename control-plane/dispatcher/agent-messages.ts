@@ -43,7 +43,8 @@ export class AgentMessages {
       return;
     }
     const now = d.now();
-    const held = new Set(hello.held.map((r) => `${r.jobId}:${r.attempt}`));
+    const refKey = (jobId: string, attempt: number) => `${jobId}:${attempt}`;
+    const held = new Set(hello.held.map((r) => refKey(r.jobId, r.attempt)));
     const { keep, drop } = await d.repository.transaction(async (tx) => {
       await tx.agents.upsertOnline({
         id: agentId,
@@ -55,15 +56,24 @@ export class AgentMessages {
         maintenance: hello.maintenance,
         now,
       });
-      const leased = await tx.jobs.leasedBy(agentId);
-      const stillHeld = leased.filter((j) => held.has(`${j.id}:${j.attempt}`));
+      const keep = [];
+      for (const job of await tx.jobs.leasedBy(agentId)) {
+        if (held.has(refKey(job.id, job.attempt))) {
+          keep.push(job);
+        } else {
+          // leased to this agent but not in its inbox (lost in transit, or its buffer was wiped)
+          await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: job.agentLost });
+          d.queued.add(job.workerGroup, job.slots);
+        }
+      }
+      const until = new Date(now.getTime() + d.leaseMs);
       await tx.jobs.renew(
         agentId,
-        stillHeld.map((j) => ({ jobId: j.id, attempt: j.attempt })),
-        new Date(now.getTime() + d.leaseMs),
+        keep.map((j) => ({ jobId: j.id, attempt: j.attempt })),
+        until,
       );
-      const keepIds = new Set(stillHeld.map((j) => `${j.id}:${j.attempt}`));
-      return { keep: stillHeld, drop: hello.held.filter((r) => !keepIds.has(`${r.jobId}:${r.attempt}`)) };
+      const kept = new Set(keep.map((j) => refKey(j.id, j.attempt)));
+      return { keep, drop: hello.held.filter((r) => !kept.has(refKey(r.jobId, r.attempt))) };
     });
     const session = {
       agentId,
@@ -104,24 +114,8 @@ export class AgentMessages {
       drop,
     });
     d.logger.info({ agentId, name: hello.name, labels: hello.labels, slots: hello.slots }, 'agent online');
-    // leases this agent had but no longer holds (lost in transit, or its buffer was wiped)
-    const orphaned = await d.repository.jobs.leasedBy(agentId);
-    if (orphaned.some((j) => !held.has(`${j.id}:${j.attempt}`) && !session.leases.has(j.id))) {
-      await this.releaseMissing(agentId, session.leases);
-    }
     d.queued.addMembership(session.membership);
     d.dispatchSoon();
-  }
-
-  private async releaseMissing(agentId: string, keep: Map<string, unknown>) {
-    const d = this.d;
-    await d.repository.transaction(async (tx) => {
-      for (const job of await tx.jobs.leasedBy(agentId)) {
-        if (keep.has(job.id)) continue;
-        await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: job.agentLost });
-        d.queued.add(job.workerGroup, job.slots);
-      }
-    });
   }
 
   private async heartbeat(agentId: string, beat: Heartbeat): Promise<void> {

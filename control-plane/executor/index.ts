@@ -16,6 +16,6 @@ export {
   type Submitted,
 } from './executor.ts';
 export { resumeInputErrors } from './flowables/pause.ts';
-export { type ExecutorLink, inlineLink, queueLink } from './link.ts';
+export { type ExecutorLink, inlineLink } from './link.ts';
 export { type FlowPlan, planFlow } from './plan.ts';
 export type { Decision } from './state.ts';

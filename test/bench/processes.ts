@@ -2,30 +2,11 @@
 // output kept (and written to a log file) so readiness is a line they print, never a sleep.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const ROOST = resolve(REPO_ROOT, 'bin/roost.mjs');
-/** Ports the bench must never take (a developer's own broker and server). */
-const RESERVED = new Set([1883, 8080]);
-
-/** A free TCP port on 127.0.0.1 (the OS picks; reserved ports are refused). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const server = createServer();
-    await new Promise<void>((ok, fail) => {
-      server.once('error', fail);
-      server.listen(0, '127.0.0.1', ok);
-    });
-    const address = server.address();
-    await new Promise<void>((ok) => server.close(() => ok()));
-    if (typeof address !== 'object' || !address) throw new Error('the OS gave no port');
-    if (!RESERVED.has(address.port)) return address.port;
-  }
-}
-
 interface Waiter {
   pattern: RegExp;
   resolve: (match: RegExpMatchArray) => void;

@@ -8,9 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from '../support/processes.ts';
 import { type BenchDatabase, createBenchDatabase } from './database.ts';
 import { FOREACH_CASES, runForEach } from './foreach.ts';
-import { cpuTimeMs, freePort, type RoostChild, spawnRoost, waitForHealth } from './processes.ts';
+import { cpuTimeMs, type RoostChild, spawnRoost, waitForHealth } from './processes.ts';
 import { formatResults, type ScenarioResult, summarize } from './report.ts';
 import { applyFlow, flowId, measure, runOnce, type Sample, type WaitMode } from './sequential.ts';
 

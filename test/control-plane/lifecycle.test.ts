@@ -5,16 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, call, runFlow, waitForEnd, waitForExecution } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { type InProcessPlane, startInProcess, until } from '../support/in-process.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive as alive, type InProcessPlane, startInProcess, until } from '../support/in-process.ts';
 
 describe('execution lifecycle', () => {
   let db: TestDatabase;

@@ -5,17 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, type ExecutionJson, runFlow, waitForEnd, waitForExecution } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { until } from '../support/in-process.ts';
+import { processAlive as alive, until } from '../support/in-process.ts';
 import { Processes } from '../support/processes.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('an agent frozen past its lease', () => {
   const processes = new Processes();
