@@ -17,7 +17,11 @@ export function decide(
   event: ExecutorEvent,
   now: Date,
 ): Decision {
-  const state = new ExecutionState(execution, taskRuns, now);
+  return decideOn(plan, new ExecutionState(execution, taskRuns, now), event);
+}
+
+/** The same decision on a working copy the caller keeps (the executor keeps one per open execution). */
+export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorEvent): Decision {
   if (isTerminal(state.execution.state)) return state.decision();
   switch (event.type) {
     case 'result':

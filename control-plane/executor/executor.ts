@@ -5,11 +5,12 @@ import { isTerminal } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
 import type { Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
-import { decide } from './decide.ts';
+import { decideOn } from './decide.ts';
 import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
 import { resumeInputErrors } from './flowables/pause.ts';
 import { FlowPlans } from './plans.ts';
-import type { Decision } from './state.ts';
+import { type Decision, ExecutionState } from './state.ts';
+import { StateCache } from './state-cache.ts';
 
 export interface ExecutorOptions {
   repository: Repository;
@@ -42,14 +43,22 @@ export interface Committed {
   changed: boolean;
 }
 
+/** A decision written in a transaction not yet committed, and what to do once it has. */
+interface Outcome {
+  committed: Committed;
+  /** keeps the execution's working copy for its next decision */
+  keep: () => void;
+}
+
 export interface ExecutorEvents {
   /** after each committed decision */
   committed: [Committed];
 }
 
 export class Executor extends EventEmitter<ExecutorEvents> {
-  private readonly consumer: QueueConsumer<Committed | undefined>;
+  private readonly consumer: QueueConsumer<Outcome | undefined>;
   private readonly plans = new FlowPlans();
+  private readonly states = new StateCache();
   private readonly now: () => Date;
 
   constructor(private readonly options: ExecutorOptions) {
@@ -60,9 +69,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       repository: options.repository,
       connection: options.connection,
       handle: (tx, message) => this.handle(tx, message),
-      afterCommit: (committed) => {
-        if (committed) this.emit('committed', committed);
-      },
+      afterCommit: (outcome) => this.afterCommit(outcome),
       onError: (error, id) =>
         this.options.logger.error({ err: error, messageId: id }, 'executor message failed'),
       now: this.now,
@@ -89,13 +96,17 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * the decision commit together. Call the returned function after the commit.
    */
   async submitInline(tx: Repository, message: ExecutorMessage, locked?: ExecutionRow): Promise<Submitted> {
-    const committed = await this.decideAndWrite(tx, message, locked);
+    const outcome = await this.decideAndWrite(tx, message, locked);
     return {
-      ...(committed ? { committed } : {}),
-      after: () => {
-        if (committed) this.emit('committed', committed);
-      },
+      ...(outcome ? { committed: outcome.committed } : {}),
+      after: () => this.afterCommit(outcome),
     };
+  }
+
+  private afterCommit(outcome: Outcome | undefined): void {
+    if (!outcome) return;
+    outcome.keep();
+    this.emit('committed', outcome.committed);
   }
 
   /** Sends an event to an execution (kill, resume): committed first, then handed over in memory. */
@@ -125,7 +136,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     return resumeInputErrors(plan, await repository.executions.taskRuns(executionId), inputs, taskRunId);
   }
 
-  private handle(tx: Repository, message: QueueRow): Promise<Committed | undefined> {
+  private handle(tx: Repository, message: QueueRow): Promise<Outcome | undefined> {
     return this.decideAndWrite(tx, message.payload as unknown as ExecutorMessage);
   }
 
@@ -133,23 +144,32 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     tx: Repository,
     { executionId, event }: ExecutorMessage,
     locked?: ExecutionRow,
-  ): Promise<Committed | undefined> {
+  ): Promise<Outcome | undefined> {
     const execution = locked?.id === executionId ? locked : await tx.executions.lock(executionId);
+    const kept = this.states.take(executionId);
     if (!execution) {
       this.options.logger.warn({ executionId }, 'executor message for a missing execution dropped');
       return undefined;
     }
     if (isTerminal(execution.state)) return undefined;
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
-    const taskRuns = await tx.executions.taskRuns(executionId);
-    const decision = decide(plan, execution, taskRuns, event, this.now());
+    const { taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, kept?.watermark);
+    const now = this.now();
+    let state: ExecutionState;
+    if (kept) {
+      state = kept.state;
+      state.renew(execution, taskRuns, now);
+    } else {
+      state = new ExecutionState(execution, taskRuns, now);
+    }
+    const decision = decideOn(plan, state, event);
     const stopped = await write(tx, executionId, decision);
+    const ended = decision.execution?.state !== undefined && isTerminal(decision.execution.state);
     return {
-      executionId,
-      jobs: decision.jobs,
-      stopped,
-      ended: decision.execution?.state !== undefined && isTerminal(decision.execution.state),
-      changed: hasChanges(decision),
+      committed: { executionId, jobs: decision.jobs, stopped, ended, changed: hasChanges(decision) },
+      keep: () => {
+        if (!ended) this.states.keep(executionId, { state, watermark });
+      },
     };
   }
 }

@@ -30,27 +30,47 @@ const key = (parentId: string | null | undefined, taskId: string, value: string 
   `${parentId ?? ''}\u0000${taskId}\u0000${value ?? ''}`;
 
 export class ExecutionState {
-  readonly execution: ExecutionRow;
+  execution: ExecutionRow;
+  now: Date;
   private readonly runs = new Map<string, TaskRunRow>();
   private readonly byId = new Map<string, TaskRunRow>();
   private readonly children = new Map<string, TaskRunRow[]>();
-  private readonly inserted = new Set<string>();
-  private readonly changed = new Map<string, TaskRunPatch>();
+  private inserted = new Set<string>();
+  private changed = new Map<string, TaskRunPatch>();
   private executionPatch: ExecutionPatch | undefined;
-  readonly jobs: NewJob[] = [];
-  readonly logs: NewLog[] = [];
-  readonly timers: Timer[] = [];
-  readonly kills: Kill[] = [];
+  jobs: NewJob[] = [];
+  logs: NewLog[] = [];
+  timers: Timer[] = [];
+  kills: Kill[] = [];
   /** bumped whenever a task run's outputs change, so rendered contexts can be cached in between */
   outputsVersion = 0;
 
-  constructor(
-    execution: ExecutionRow,
-    taskRuns: TaskRunRow[],
-    readonly now: Date,
-  ) {
+  constructor(execution: ExecutionRow, taskRuns: TaskRunRow[], now: Date) {
     this.execution = { ...execution };
+    this.now = now;
     for (const run of taskRuns) this.index({ ...run });
+  }
+
+  /**
+   * Makes a state kept from an earlier, committed decision ready for the next one: the execution as
+   * locked now, the task runs written since (by anyone, this executor included), nothing recorded yet.
+   */
+  renew(execution: ExecutionRow, written: TaskRunRow[], now: Date): void {
+    this.execution = { ...execution };
+    this.now = now;
+    this.inserted = new Set();
+    this.changed = new Map();
+    this.executionPatch = undefined;
+    this.jobs = [];
+    this.logs = [];
+    this.timers = [];
+    this.kills = [];
+    for (const run of written) {
+      const known = this.byId.get(run.id);
+      if (known) Object.assign(known, run);
+      else this.index({ ...run });
+    }
+    if (written.length) this.outputsVersion++;
   }
 
   private index(run: TaskRunRow) {
@@ -105,6 +125,7 @@ export class ExecutionState {
       meta: null,
       startDate: this.now,
       endDate: isTerminal(state) ? this.now : null,
+      writtenXid: 0, // set by the database
     };
     this.index(run);
     this.inserted.add(run.id);

@@ -95,6 +95,29 @@ export class ExecutionsStore {
     return row;
   }
 
+  /**
+   * The execution's task runs written since `since` (a watermark this method returned before; omit it to
+   * read them all), in creation order, and the watermark to pass next time. The watermark is the oldest
+   * transaction still running when the rows were read: a row this read could not see was written by that
+   * transaction or a later one, so reading from it again misses nothing (rows may come twice).
+   */
+  async taskRunsSince(
+    executionId: string,
+    since?: number,
+  ): Promise<{ taskRuns: TaskRunRow[]; watermark: number }> {
+    // one statement, so the watermark and the rows come from the same snapshot
+    const newer = since === undefined ? sql`` : sql` and t.written_xid >= ${since}`;
+    const rows = await rowsOf(
+      this.db,
+      sql`select (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint as roost_watermark, t.*
+        from (select 1) one left join task_runs t on t.execution_id = ${executionId}${newer}
+        order by t.start_date, t.id`,
+    );
+    const watermark = Number(rows[0]!.roost_watermark);
+    const taskRuns = rows[0]!.id === null ? [] : rows.map(toTaskRun);
+    return { taskRuns, watermark };
+  }
+
   async taskRuns(executionId: string): Promise<TaskRunRow[]> {
     const rows = await rowsOf(
       this.db,

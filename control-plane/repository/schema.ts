@@ -1,6 +1,7 @@
 // Drizzle schema of every table the control plane keeps in Postgres (and PGlite). Migrations are generated from it.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -82,8 +83,16 @@ export const taskRuns = pgTable(
     meta: jsonb('meta').$type<Record<string, unknown>>(),
     startDate: ts('start_date').notNull(),
     endDate: ts('end_date'),
+    /**
+     * The id of the transaction that last wrote the row, set by a trigger on every insert and update
+     * (migration 0002), whatever the writer. The executor re-reads only the rows written since the
+     * snapshot of its previous read (see `ExecutionsStore.taskRunsSince`).
+     */
+    writtenXid: bigint('written_xid', { mode: 'number' })
+      .notNull()
+      .default(sql`(pg_current_xact_id()::text)::bigint`),
   },
-  (t) => [index('task_runs_execution_idx').on(t.executionId)],
+  (t) => [index('task_runs_execution_idx').on(t.executionId, t.writtenXid)],
 );
 
 /** The dispatch queue: one row per runnable task run, leased to one agent at a time. */

@@ -1,6 +1,6 @@
 // `npm run bench`: Roost's task overhead on real Postgres with the agent in its own process, over MQTT
 // on TCP and on WebSocket. Prints a table and writes test/bench/out/latest.json. A bench, not a test:
-// nothing here asserts a time. Options: --runs 5 --warmup 1 --tasks 40 --transports tcp,ws --no-foreach
+// nothing here asserts a time. Options: --runs 5 --warmup 1 --tasks 40 --transports tcp,ws|none --no-foreach
 // --wait follow|poll --database postgres://postgres@127.0.0.1:5432/postgres (or ROOST_BENCH_DATABASE_URL)
 // --profile (V8 CPU profiles of the control plane and agents in test/bench/out/profiles)
 import { randomBytes } from 'node:crypto';
@@ -42,7 +42,7 @@ const options = {
   runs: count('runs', flags.runs, 1),
   warmup: count('warmup', flags.warmup, 0),
   tasks: count('tasks', flags.tasks, 1),
-  transports: flags.transports.split(',').map((t) => t.trim()),
+  transports: flags.transports === 'none' ? [] : flags.transports.split(',').map((t) => t.trim()),
   wait: flags.wait as WaitMode,
   database:
     flags.database ?? process.env.ROOST_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',

@@ -209,6 +209,7 @@ describe('the executor decision', () => {
       meta: null,
       startDate: START,
       endDate: START,
+      writtenXid: 0,
     };
     const execution = {
       id: 'e1',

@@ -127,6 +127,55 @@ describe.each(drivers)('repository on %s', (driver) => {
     expect(seen).toContain('announced');
   });
 
+  it('reads the task runs written since its last read, including writes still open during that read', async () => {
+    const repo = db.repository;
+    const executionId = newId();
+    const run = (taskId: string) => ({
+      id: newId(),
+      executionId,
+      parentTaskRunId: null,
+      taskId,
+      value: null,
+      state: 'CREATED' as const,
+      histories: [],
+      attempts: [],
+      outputs: null,
+      meta: null,
+      startDate: new Date(),
+      endDate: null,
+    });
+    const [a, b] = [run('a'), run('b')];
+    await repo.transaction((tx) => tx.executions.insertTaskRuns([a, b]));
+    const all = await repo.executions.taskRunsSince(executionId);
+    expect(all.taskRuns.map((r) => r.taskId)).toEqual(['a', 'b']);
+    await repo.executions.startAttempt(a.id, { state: 'RUNNING', startDate: 'now' }, new Date());
+    const next = await repo.executions.taskRunsSince(executionId, all.watermark);
+    expect(next.taskRuns.find((r) => r.id === a.id)?.state).toBe('RUNNING');
+    expect(next.watermark).toBeGreaterThanOrEqual(all.watermark);
+    if (driver === 'pglite') return; // one connection: no transaction can stay open beside a read
+    // a write whose transaction is open during a read is not seen by it, and is read the next time
+    let commit!: () => void;
+    const held = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const open = repo.transaction(async (tx) => {
+      await tx.executions.startAttempt(b.id, { state: 'RUNNING', startDate: 'now' }, new Date());
+      written();
+      await held;
+    });
+    await wrote;
+    const during = await repo.executions.taskRunsSince(executionId, next.watermark);
+    expect(during.taskRuns.find((r) => r.id === b.id)?.state ?? 'CREATED').toBe('CREATED');
+    commit();
+    await open;
+    const after = await repo.executions.taskRunsSince(executionId, during.watermark);
+    expect(after.taskRuns.find((r) => r.id === b.id)?.state).toBe('RUNNING');
+  });
+
   it('stores a replayed log chunk once', async () => {
     const repo = db.repository;
     const line = (n: number) => ({
