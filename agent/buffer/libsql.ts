@@ -1,7 +1,12 @@
-// The durable agent buffer on libSQL: one local file, WAL journal, full sync, one transaction per change.
+// The durable agent buffer on libSQL: one local file, WAL journal. Writes issued in the same turn of the
+// event loop commit together (group commit: with several slots busy, the jobs that arrive or finish
+// together share one sync). A write whose loss would lose work (a job accepted, a result, a log chunk)
+// commits with `synchronous = FULL`; one whose loss only repeats work (a job marked running, an
+// acknowledgement) commits with NORMAL, which survives a crash of the agent but not of the host, and is
+// made durable by the next FULL commit.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Client, createClient, type InStatement, type Row } from '@libsql/client';
+import { type Client, createClient, type InStatement, type ResultSet, type Row } from '@libsql/client';
 import type { Job, JobRef, Logs, Result } from '../../protocol/messages.ts';
 import {
   ACKNOWLEDGED_RETAINED,
@@ -58,9 +63,22 @@ function toEntry(row: Row): InboxEntry {
   };
 }
 
+/** Writes waiting for the next group commit. */
+interface PendingWrite {
+  statements: InStatement[];
+  durable: boolean;
+  resolve: (results: ResultSet[]) => void;
+  reject: (error: unknown) => void;
+}
+
+type Synchronous = 'FULL' | 'NORMAL';
+
 export class LibsqlBuffer implements AgentBuffer {
   readonly #db: Client;
   readonly #retained: number;
+  #pending: PendingWrite[] = [];
+  #flushing: Promise<void> | undefined;
+  #synchronous: Synchronous = 'FULL';
 
   private constructor(db: Client, retained: number) {
     this.#db = db;
@@ -85,11 +103,10 @@ export class LibsqlBuffer implements AgentBuffer {
   }
 
   async putJob(job: Job): Promise<boolean> {
-    const rs = await this.#db.execute({
-      sql: SQL.putJob,
-      args: [job.jobId, job.attempt, InboxState.accepted, JSON.stringify(job)],
-    });
-    return rs.rowsAffected === 1;
+    const [rs] = await this.#write([
+      { sql: SQL.putJob, args: [job.jobId, job.attempt, InboxState.accepted, JSON.stringify(job)] },
+    ]);
+    return rs!.rowsAffected === 1;
   }
 
   async getJob(ref: JobRef): Promise<InboxEntry | undefined> {
@@ -99,11 +116,12 @@ export class LibsqlBuffer implements AgentBuffer {
   }
 
   async markRunning(ref: JobRef): Promise<void> {
-    await this.#db.execute(this.#setState(ref, InboxState.running));
+    // lost with the host, the job looks not started and runs again after a restart: at least once
+    await this.#write([this.#setState(ref, InboxState.running)], false);
   }
 
   async markFinished(ref: JobRef): Promise<void> {
-    await this.#db.execute(this.#setState(ref, InboxState.finished));
+    await this.#write([this.#setState(ref, InboxState.finished)]);
   }
 
   async heldJobs(): Promise<InboxEntry[]> {
@@ -112,22 +130,19 @@ export class LibsqlBuffer implements AgentBuffer {
   }
 
   async removeJob(ref: JobRef): Promise<void> {
-    await this.#db.execute({ sql: SQL.removeJob, args: [ref.jobId, ref.attempt] });
+    await this.#write([{ sql: SQL.removeJob, args: [ref.jobId, ref.attempt] }]);
   }
 
   async forgetJob(ref: JobRef): Promise<void> {
     const keys = attemptKeys(ref.jobId, ref.attempt);
-    await this.#db.batch(
-      [
-        { sql: SQL.removeJob, args: [ref.jobId, ref.attempt] },
-        { sql: SQL.forgetOutbox, args: [keys.result, keys.logs.length, keys.logs] },
-      ],
-      'write',
-    );
+    await this.#write([
+      { sql: SQL.removeJob, args: [ref.jobId, ref.attempt] },
+      { sql: SQL.forgetOutbox, args: [keys.result, keys.logs.length, keys.logs] },
+    ]);
   }
 
   async appendLogs(chunk: Logs): Promise<void> {
-    await this.#db.batch(this.#chunkStatements(chunk), 'write');
+    await this.#write(this.#chunkStatements(chunk));
   }
 
   async finishJob(ref: JobRef, finalChunk: Logs | undefined, result: Result): Promise<void> {
@@ -136,7 +151,7 @@ export class LibsqlBuffer implements AgentBuffer {
       { sql: SQL.putOutbox, args: [resultKey(ref.jobId, ref.attempt), 'result', JSON.stringify(result)] },
       this.#setState(ref, InboxState.finished),
     );
-    await this.#db.batch(statements, 'write');
+    await this.#write(statements);
   }
 
   async pendingOutbox(): Promise<OutboxEntry[]> {
@@ -154,24 +169,66 @@ export class LibsqlBuffer implements AgentBuffer {
   }
 
   async removeOutbox(key: string): Promise<boolean> {
-    const rs = await this.#db.execute({ sql: SQL.removeOutbox, args: [key] });
-    return rs.rowsAffected > 0;
+    // lost with the host, the message is sent again, and the control plane stores it once
+    const [rs] = await this.#write([{ sql: SQL.removeOutbox, args: [key] }], false);
+    return rs!.rowsAffected > 0;
   }
 
   async acknowledgeResult(ref: JobRef): Promise<void> {
     const { acknowledged } = InboxState;
-    await this.#db.batch(
+    // lost with the host, the result is sent again and the control plane acknowledges it again
+    await this.#write(
       [
         { sql: SQL.removeOutbox, args: [resultKey(ref.jobId, ref.attempt)] },
         { sql: SQL.acknowledge, args: [acknowledged, ref.jobId, ref.attempt] },
         { sql: SQL.pruneAcknowledged, args: [acknowledged, this.#retained] },
       ],
-      'write',
+      false,
     );
   }
 
   async close(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
     if (!this.#db.closed) this.#db.close();
+  }
+
+  /** Queues statements for the next group commit; resolves with their results once it has committed. */
+  #write(statements: InStatement[], durable = true): Promise<ResultSet[]> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ statements, durable, resolve, reject });
+      this.#flushing ??= new Promise<void>((done) => setImmediate(done)).then(() => this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#pending.length) {
+      const group = this.#pending;
+      this.#pending = [];
+      try {
+        await this.#commit(group);
+      } catch {
+        // one bad write must not fail the others: commit each alone
+        for (const write of group) await this.#commit([write]).catch(write.reject);
+      }
+    }
+    this.#flushing = undefined;
+  }
+
+  async #commit(group: PendingWrite[]): Promise<void> {
+    const synchronous = group.some((w) => w.durable) ? 'FULL' : 'NORMAL';
+    if (synchronous !== this.#synchronous) {
+      await this.#db.execute(`PRAGMA synchronous = ${synchronous}`);
+      this.#synchronous = synchronous;
+    }
+    const results = await this.#db.batch(
+      group.flatMap((w) => w.statements),
+      'write',
+    );
+    let at = 0;
+    for (const write of group) {
+      write.resolve(results.slice(at, at + write.statements.length));
+      at += write.statements.length;
+    }
   }
 
   #setState(ref: JobRef, state: InboxState): InStatement {
