@@ -39,7 +39,11 @@ interface ExecutionState {
 
 const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED']);
 
-/** Applies the flow, runs it once, waits (polling every 100 ms, bounded by `timeoutMs`) and measures. */
+/**
+ * Applies the flow, runs it once, waits (polling every 500 ms, bounded by `timeoutMs`) and measures. The
+ * figure comes from the execution's own dates, so the poll's period does not change it; a poll serialises
+ * every task run, so polling more often would only load the control plane.
+ */
 export async function runForEach(api: string, c: ForEachCase, timeoutMs: number) {
   const post = async (path: string, body: string, type: string) => {
     const response = await fetch(`${api}${path}`, {
@@ -73,6 +77,6 @@ export async function runForEach(api: string, c: ForEachCase, timeoutMs: number)
         ms: Number.NaN,
       };
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
