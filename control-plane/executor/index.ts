@@ -1,5 +1,5 @@
 // The executor: decides what runs next in each execution, one transaction per decision.
-export { decide } from './decide.ts';
+export { decide, decideOn } from './decide.ts';
 export {
   EXECUTOR_TOPIC,
   type ExecutorEvent,
@@ -18,4 +18,4 @@ export {
 export { resumeInputErrors } from './flowables/pause.ts';
 export { type ExecutorLink, inlineLink } from './link.ts';
 export { type FlowPlan, planFlow } from './plan.ts';
-export type { Decision } from './state.ts';
+export { type Decision, ExecutionState } from './state.ts';

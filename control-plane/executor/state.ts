@@ -44,6 +44,12 @@ export class ExecutionState {
   kills: Kill[] = [];
   /** bumped whenever a task run's outputs change, so rendered contexts can be cached in between */
   outputsVersion = 0;
+  /**
+   * Bumped whenever a terminal task run opens again (a restart) or a task run this state did not create
+   * appears: what a flowable remembered about finished parts of the execution (`recall`) is then stale.
+   */
+  private reopened = 0;
+  private readonly memos = new Map<string, { reopened: number; value: unknown }>();
 
   constructor(execution: ExecutionRow, taskRuns: TaskRunRow[], now: Date) {
     this.execution = { ...execution };
@@ -67,8 +73,13 @@ export class ExecutionState {
     this.kills = [];
     for (const run of written) {
       const known = this.byId.get(run.id);
-      if (known) Object.assign(known, run);
-      else this.index({ ...run });
+      if (!known) {
+        this.reopened++;
+        this.index({ ...run });
+        continue;
+      }
+      if (isTerminal(known.state) && !isTerminal(run.state)) this.reopened++;
+      Object.assign(known, run);
     }
     if (written.length) this.outputsVersion++;
   }
@@ -132,8 +143,22 @@ export class ExecutionState {
     return run;
   }
 
+  /**
+   * What a flowable noted about the finished part of its children in an earlier decision (for example
+   * how many ForEach iterations are over), while no finished task run has opened again since.
+   */
+  recall<T>(key: string): T | undefined {
+    const memo = this.memos.get(key);
+    return memo && memo.reopened === this.reopened ? (memo.value as T) : undefined;
+  }
+
+  note(key: string, value: unknown): void {
+    this.memos.set(key, { reopened: this.reopened, value });
+  }
+
   updateRun(run: TaskRunRow, patch: TaskRunPatch) {
     if ('outputs' in patch) this.outputsVersion++;
+    if (patch.state !== undefined && isTerminal(run.state) && !isTerminal(patch.state)) this.reopened++;
     Object.assign(run, patch);
     if (this.inserted.has(run.id)) return;
     this.changed.set(run.id, { ...this.changed.get(run.id), ...patch });

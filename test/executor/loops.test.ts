@@ -1,7 +1,10 @@
 // Loops: ForEach and the older EachSequential/EachParallel. One task run per child per value, no wrapper
 // per iteration, `taskrun.value`, outputs indexed by value, `parent`/`parents`.
-import { describe, expect, it } from 'vitest';
-import { failing, type SimJob, type Simulation, simulate, yaml } from './simulate.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { ExecutionState } from '../../control-plane/executor/index.ts';
+import type { TaskRunRow } from '../../control-plane/repository/index.ts';
+import { State } from '../../protocol/index.ts';
+import { failing, type SimJob, Simulation, START, simulate, yaml } from './simulate.ts';
 
 const LOG = 'io.kestra.plugin.core.log.Log';
 const RETURN = 'io.kestra.plugin.core.debug.Return';
@@ -193,5 +196,69 @@ describe('EachSequential and EachParallel', () => {
     expect(new Set(parallel.runsOf('second').map((run) => run.startDate.getTime())).size).toBe(1);
     const limited = await simulate(each('EachParallel', 'concurrent: 2'));
     expect(limited.count).toBe(7);
+  });
+});
+
+describe('ForEach cost', () => {
+  it('walks only the iterations still open, not every value, on each decision', async () => {
+    const values = Array.from({ length: 1000 }, (_, i) => `v${i}`);
+    const flow = yaml`
+      tasks:
+        - id: loop
+          type: ${FLOW}.ForEach
+          values: '${JSON.stringify(values)}'
+          concurrencyLimit: 1
+          tasks:
+            - { id: work, type: ${RETURN}, format: x }
+    `;
+    const find = vi.spyOn(ExecutionState.prototype, 'find');
+    try {
+      const r = await new Simulation(flow).send({ type: 'start' }, 5000);
+      expect(r.execution.state).toBe('SUCCESS');
+      expect(r.runs.size).toBe(1001);
+      // a walk over every value on each of the 1,000 decisions would look up about 500,000 task runs
+      expect(find.mock.calls.length).toBeLessThan(20 * values.length);
+    } finally {
+      find.mockRestore();
+    }
+  });
+});
+
+describe('what a flowable remembers between decisions', () => {
+  const run = (id: string, state: State): TaskRunRow => ({
+    id,
+    executionId: 'e1',
+    parentTaskRunId: null,
+    taskId: id,
+    value: null,
+    state,
+    histories: [],
+    attempts: [],
+    outputs: null,
+    meta: null,
+    startDate: START,
+    endDate: null,
+    writtenXid: 0,
+  });
+
+  it('is forgotten once a finished task run opens again, by a decision or by a row read afresh', () => {
+    const execution = new Simulation(yaml`
+      tasks:
+        - { id: a, type: ${RETURN}, format: x }
+    `).execution;
+    const state = new ExecutionState(execution, [run('a', State.FAILED), run('b', State.SUCCESS)], START);
+    state.note('k', 1);
+    expect(state.recall('k')).toBe(1);
+    state.updateRun(state.get('a')!, { state: State.RUNNING });
+    expect(state.recall('k')).toBeUndefined();
+    state.note('k', 2);
+    state.renew(execution, [run('b', State.CREATED)], START);
+    expect(state.recall('k')).toBeUndefined();
+    state.note('k', 3);
+    state.renew(execution, [run('c', State.CREATED)], START);
+    expect(state.recall('k')).toBeUndefined();
+    state.note('k', 4);
+    state.renew(execution, [run('c', State.SUCCESS)], START);
+    expect(state.recall('k')).toBe(4);
   });
 });

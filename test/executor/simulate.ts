@@ -2,8 +2,11 @@
 // execution and its task runs, each job is leased at once (a new running attempt, as the dispatcher
 // records it) and answered by `outcome`, timers fire in order on a virtual clock, and a killed task
 // run's pending result is dropped (the dispatcher ends its job, so the agent's late result is refused).
+// Like the executor, it keeps one working copy of the execution from decision to decision.
 import {
-  decide,
+  type Decision,
+  decideOn,
+  ExecutionState,
   type ExecutorEvent,
   type FlowPlan,
   type Kill,
@@ -61,6 +64,7 @@ export class Simulation {
   now = START;
   private readonly pending: Pending[] = [];
   private seq = 0;
+  private state: ExecutionState | undefined;
 
   constructor(
     source: string | Flow,
@@ -97,7 +101,10 @@ export class Simulation {
       this.pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
       const next = this.pending.shift()!;
       if (next.at > this.now.getTime()) this.now = new Date(next.at);
-      await this.apply(decide(this.plan, this.execution, [...this.runs.values()], next.event, this.now));
+      const runs = [...this.runs.values()];
+      if (this.state) this.state.renew(this.execution, runs, this.now);
+      else this.state = new ExecutionState(this.execution, runs, this.now);
+      await this.apply(decideOn(this.plan, this.state, next.event));
     }
     return this;
   }
@@ -106,7 +113,7 @@ export class Simulation {
     this.pending.push({ at, seq: this.seq++, event });
   }
 
-  private async apply(decision: ReturnType<typeof decide>) {
+  private async apply(decision: Decision) {
     if (decision.execution) this.execution = { ...this.execution, ...decision.execution };
     for (const run of decision.insertTaskRuns) this.runs.set(run.id, { ...run });
     for (const { id, patch } of decision.updateTaskRuns)

@@ -47,10 +47,19 @@ function everyPair(tasks: unknown, values: readonly string[]): ListEntry[] {
   return values.flatMap((value) => refs.map((ref) => ({ ref, value })));
 }
 
+/** How far a ForEach got in an earlier decision: its first `done` iterations are over. */
+interface Finished {
+  done: number;
+  worst: State;
+  failed: boolean;
+}
+
 /**
  * Runs each value's children one after another, at most `limit` values at once (0 = all). Iterations
  * start in the order of the values; after a failed one, no new iteration starts (those one pass starts
- * are started together, as in Kestra).
+ * are started together, as in Kestra). The leading iterations that are over are remembered between
+ * decisions (until a finished task run opens again), so a pass costs what is still open, not the length
+ * of the list.
  */
 function iterations(
   r: Reconciler,
@@ -61,10 +70,16 @@ function iterations(
 ): ListStatus {
   const refs: unknown[] = Array.isArray(tasks) ? tasks : [];
   const first = refs.map((ref) => taskOf(r.plan, ref).task).find((task) => !task.disabled);
-  const states: State[] = [];
+  const memoKey = `forEach:${run.id}`;
+  const before = r.state.recall<Finished>(memoKey);
+  const states: State[] = before ? [before.worst] : [];
+  let failed = before?.failed ?? false;
   let active = 0;
-  let failed = false;
-  for (const value of values) {
+  // the iterations before `prefix` are all over
+  let prefix = before?.done ?? 0;
+  let prefixFailed = failed;
+  for (let index = prefix; index < values.length; index++) {
+    const value = values[index]!;
     const started = first !== undefined && r.state.find(run.id, first.id, value) !== undefined;
     if (!started && (failed || (limit > 0 && active >= limit))) break;
     const status = r.list(refs, run, 1, value);
@@ -75,6 +90,12 @@ function iterations(
     // an iteration that started in this pass and failed at once does not hold back its siblings
     if (isFailure(status.state)) failed ||= started;
     states.push(status.state);
+    if (index === prefix && started) {
+      prefix++;
+      prefixFailed = failed;
+    }
   }
+  const prefixStates = states.slice(0, (before ? 1 : 0) + prefix - (before?.done ?? 0));
+  r.state.note(memoKey, { done: prefix, worst: worstState(prefixStates), failed: prefixFailed });
   return active ? { done: false } : { done: true, state: worstState(states) };
 }
