@@ -1,16 +1,17 @@
 // Wires the control plane's components in one process, starts them in order and stops them in reverse.
+import { X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent } from '../agent/index.ts';
-import { newSecret } from '../protocol/index.ts';
+import { newSecret, RoostError } from '../protocol/index.ts';
 import { PlaceholderComponent } from './components.ts';
-import type { ServerConfig } from './config.ts';
+import { authEnabled, type ServerConfig } from './config.ts';
 import { Broker, Dispatcher, secretMatches } from './dispatcher/index.ts';
 import { createExecution, Executor, inlineLink } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
-import { Webserver } from './webserver/index.ts';
+import { bootstrapAdmin, type RouteAccess, Webserver } from './webserver/index.ts';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -18,6 +19,14 @@ export interface RunningServer {
   readonly mqttPort: number | undefined;
   readonly agentSecret: string;
   readonly database: Database;
+  /** whether the API authenticates its callers */
+  readonly auth: boolean;
+  /** whether HTTP and MQTT TCP serve TLS */
+  readonly tls: boolean;
+  /** the admin token generated on a first start: shown once, never readable again */
+  readonly firstAdminToken: string | undefined;
+  /** every HTTP route, with who may call it */
+  readonly routes: readonly RouteAccess[];
   stop(): Promise<void>;
 }
 
@@ -43,6 +52,30 @@ function agentSecretOf(config: ServerConfig, mode: 'local' | 'standalone'): stri
   return secret;
 }
 
+/** Reads the configured certificate and key (PEM), naming the file that could not be read. */
+function tlsFiles(config: ServerConfig): { cert: string; key: string } | undefined {
+  if (!config.tlsCert || !config.tlsKey) return undefined;
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new RoostError(
+        'ROOST_CONFIG',
+        `cannot read the TLS ${what} ${file}: ${(error as Error).message}`,
+      );
+    }
+  };
+  return { cert: read(config.tlsCert, 'certificate'), key: read(config.tlsKey, 'key') };
+}
+
+/** The name the certificate is for, so the in-process agent can check it while dialling 127.0.0.1. */
+function certificateName(cert: string): string | undefined {
+  const x509 = new X509Certificate(cert);
+  const dns = x509.subjectAltName?.match(/DNS:([^,\s]+)/)?.[1];
+  if (dns || x509.subjectAltName?.includes('IP Address:127.0.0.1')) return dns;
+  return x509.subject.match(/CN=([^\n]+)/)?.[1];
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config, mode } = options;
   const logger =
@@ -53,6 +86,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   mkdirSync(dataDir, { recursive: true });
   if (mode === 'standalone' && !config.databaseUrl)
     throw new Error('standalone needs ROOST_DATABASE_URL (or --database-url)');
+  const auth = authEnabled(mode, config);
+  const tls = tlsFiles(config);
   const agentSecret = agentSecretOf(config, mode);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -70,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
     stops.push(() => database.connection.close());
     log('repository').info({ driver: database.connection.driver }, 'database ready, migrations applied');
+    const firstAdminToken = auth ? await bootstrapAdmin(database.repository, config.adminToken) : undefined;
 
     const broker = new Broker({
       logger: log('broker'),
@@ -80,12 +116,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let mqttPort: number | undefined;
     if (config.mqttPort > 0) {
       try {
-        mqttPort = await broker.listenTcp(config.mqttPort, config.mqttHost);
+        mqttPort = await broker.listenTcp(config.mqttPort, config.mqttHost, tls);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'EADDRINUSE') throw error;
         log('broker').warn(
-          `MQTT TCP port ${config.mqttPort} is already in use (another broker?): MQTT over TCP is off; agents connect over WebSocket at ws://HOST:${config.port}/mqtt`,
+          `MQTT TCP port ${config.mqttPort} is already in use (another broker?): MQTT over TCP is off; agents connect over WebSocket at ${tls ? 'wss' : 'ws'}://HOST:${config.port}/mqtt`,
         );
       }
     }
@@ -135,16 +171,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           changes.on(id, listener);
           return () => changes.off(id, listener);
         },
+        verifyAgent: (_id, password) => secretMatches(agentSecret, password),
         mqttStream: (stream) => broker.handleStream(stream),
       },
-      { host: config.host, port: config.port },
+      { host: config.host, port: config.port, auth, tls },
     );
     const httpPort = await webserver.start();
     stops.push(() => webserver.stop());
 
     if (options.localAgent ?? mode === 'local') {
       const agent = new Agent({
-        url: mqttPort ? `mqtt://127.0.0.1:${mqttPort}` : `ws://127.0.0.1:${httpPort}/mqtt`,
+        url: mqttPort
+          ? `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${mqttPort}`
+          : `${tls ? 'wss' : 'ws'}://127.0.0.1:${httpPort}/mqtt`,
+        ...(tls ? { tls: { ca: tls.cert, servername: certificateName(tls.cert) } } : {}),
         agentId: 'local',
         secret: agentSecret,
         name: 'local',
@@ -155,7 +195,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await agent.start();
       stops.push(() => agent.stop());
     }
-    return { httpPort, mqttPort, agentSecret, database, stop: stopAll };
+    return {
+      httpPort,
+      mqttPort,
+      agentSecret,
+      database,
+      auth,
+      tls: Boolean(tls),
+      firstAdminToken,
+      routes: webserver.routes,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

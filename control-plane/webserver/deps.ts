@@ -15,6 +15,8 @@ export interface WebserverDeps {
   resumeErrors(executionId: string, inputs: Record<string, unknown>): Promise<string[]>;
   /** calls `listener` whenever the execution changes; returns a function that stops it */
   watchExecution(executionId: string, listener: () => void): () => void;
+  /** checks an agent's id and credential, for routes agents call (`access: 'agent'`) */
+  verifyAgent?: (agentId: string, password: Buffer) => boolean;
   /** serves MQTT over a WebSocket stream (when a broker runs in this process) */
   mqttStream?: (stream: Duplex) => void;
 }

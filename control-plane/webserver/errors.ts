@@ -5,6 +5,7 @@ import { type ErrorCode, RoostError } from '../../protocol/index.ts';
 const STATUS: Partial<Record<ErrorCode, number>> = {
   ROOST_BAD_REQUEST: 400,
   ROOST_UNAUTHORIZED: 401,
+  ROOST_FORBIDDEN: 403,
   ROOST_NOT_FOUND: 404,
   ROOST_CONFLICT: 409,
   ROOST_PAYLOAD_TOO_LARGE: 413,
@@ -31,5 +32,9 @@ export function errorHandler(error: FastifyError | RoostError, request: FastifyR
   }
   const code: ErrorCode =
     status === 413 ? 'ROOST_PAYLOAD_TOO_LARGE' : status === 404 ? 'ROOST_NOT_FOUND' : 'ROOST_BAD_REQUEST';
-  return reply.status(status).send({ code, message: error.message, retryable: false });
+  const message =
+    status === 413
+      ? `the request body is over the limit of ${request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit} bytes`
+      : error.message;
+  return reply.status(status).send({ code, message, retryable: false });
 }

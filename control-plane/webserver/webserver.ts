@@ -3,8 +3,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { enforceAccess, type RouteAccess, requireAccessDeclarations } from './auth/access.ts';
 import type { WebserverDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
+import { accessRoutes } from './routes/access.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { flowRoutes } from './routes/flows.ts';
@@ -15,14 +17,25 @@ export interface WebserverOptions {
   port: number;
   /** largest request body in bytes (default 1 MiB) */
   bodyLimitBytes?: number;
+  /** false only for `roost server local` in evaluation mode: every caller is then an admin */
+  auth: boolean;
+  /** PEM certificate and key: serve HTTPS (and thereby wss:// for MQTT) */
+  tls?: { cert: string; key: string } | undefined;
+}
+
+export interface App {
+  app: FastifyInstance;
+  /** every route fastify has, with who may call it */
+  routes: readonly RouteAccess[];
 }
 
 export function buildApp(
   deps: WebserverDeps,
-  options: Pick<WebserverOptions, 'bodyLimitBytes'> = {},
-): FastifyInstance {
+  options: Pick<WebserverOptions, 'bodyLimitBytes' | 'auth' | 'tls'>,
+): App {
   // pino's logger type is wider than fastify's base logger type; the instance is the same either way
   const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     // per-request lines would drown everything else: the webserver logs warnings and errors only
     loggerInstance: deps.logger.child({ component: 'webserver' }, { level: 'warn' }),
     bodyLimit: options.bodyLimitBytes ?? 1 << 20,
@@ -40,16 +53,25 @@ export function buildApp(
     },
   );
   app.setErrorHandler(errorHandler);
-  app.get('/health', async () => ({ status: 'UP' }));
+  const routes: RouteAccess[] = [];
+  requireAccessDeclarations(app, routes);
+  enforceAccess(app, {
+    repository: deps.repository,
+    enabled: options.auth,
+    verifyAgent: deps.verifyAgent,
+  });
+  app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'UP' }));
+  accessRoutes(app, deps, { secureCookies: Boolean(options.tls) });
   flowRoutes(app, deps);
   executionRoutes(app, deps);
   logRoutes(app, deps);
   agentRoutes(app, deps);
-  return app;
+  return { app, routes };
 }
 
 export class Webserver {
   readonly app: FastifyInstance;
+  readonly routes: readonly RouteAccess[];
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 8 << 20 });
   private started = false;
 
@@ -57,7 +79,7 @@ export class Webserver {
     private readonly deps: WebserverDeps,
     private readonly options: WebserverOptions,
   ) {
-    this.app = buildApp(deps, options);
+    ({ app: this.app, routes: this.routes } = buildApp(deps, options));
   }
 
   /** Starts listening; resolves with the bound port. */

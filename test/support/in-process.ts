@@ -7,13 +7,19 @@ import { Agent } from '../../agent/index.ts';
 import { defaultConfig } from '../../control-plane/config.ts';
 import { silentLogger } from '../../control-plane/logger.ts';
 import { type RunningServer, startServer } from '../../control-plane/server.ts';
+import { useToken } from './api.ts';
 import { freePort } from './processes.ts';
+
+/** The admin token of control planes started by the test helpers. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export interface InProcessPlane {
   server: RunningServer;
   api: string;
   mqttUrl: string;
   secret: string;
+  /** an admin API token (calls through test/support/api.ts carry it already) */
+  adminToken: string;
   agent(id: string, labels?: Record<string, string>, slots?: number): Promise<Agent>;
   stop(): Promise<void>;
 }
@@ -36,16 +42,20 @@ export async function startInProcess(
       mqttPort: await freePort(),
       mqttHost: '127.0.0.1',
       agentSecret: secret,
+      adminToken: TEST_ADMIN_TOKEN,
       leaseMs: options.leaseMs ?? 30_000,
     },
   });
+  const api = `http://127.0.0.1:${server.httpPort}`;
+  useToken(api, TEST_ADMIN_TOKEN);
   const agents: Agent[] = [];
   const mqttUrl = `mqtt://127.0.0.1:${server.mqttPort}`;
   return {
     server,
-    api: `http://127.0.0.1:${server.httpPort}`,
+    api,
     mqttUrl,
     secret,
+    adminToken: TEST_ADMIN_TOKEN,
     async agent(id, labels = {}, slots = 2) {
       const agent = new Agent({
         url: mqttUrl,

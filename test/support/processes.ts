@@ -5,8 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { useToken } from './api.ts';
 
 const ROOST = resolve(import.meta.dirname, '../../bin/roost.mjs');
+
+/** The admin token of control-plane processes started here (calls through api.ts carry it). */
+export const PROCESS_ADMIN_TOKEN = 'process-admin-token-0123456789';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -116,14 +120,18 @@ export class Processes {
       {
         ROOST_DATABASE_URL: options.databaseUrl,
         ROOST_AGENT_SECRET: options.secret,
+        ROOST_ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
         ROOST_DATA_DIR: this.tempDir('server'),
         ...(options.leaseMs ? { ROOST_LEASE_MS: String(options.leaseMs) } : {}),
       },
     );
     await proc.waitFor(/Roost standalone is running/);
+    const api = `http://127.0.0.1:${port}`;
+    useToken(api, PROCESS_ADMIN_TOKEN);
     return {
       proc,
-      api: `http://127.0.0.1:${port}`,
+      api,
+      adminToken: PROCESS_ADMIN_TOKEN,
       mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
       wsUrl: `ws://127.0.0.1:${port}/mqtt`,
     };
