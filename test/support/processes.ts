@@ -90,11 +90,13 @@ export class Processes {
     return dir;
   }
 
-  spawn(name: string, args: string[], env: Record<string, string>): RoostProcess {
+  /** Runs `roost ...args`; `input`, when given, is written to its standard input. */
+  spawn(name: string, args: string[], env: Record<string, string>, input?: string): RoostProcess {
     const child = spawn(process.execPath, [ROOST, ...args], {
       env: { ...process.env, ROOST_LOG_FORMAT: 'pretty', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (input !== undefined) child.stdin?.end(input);
     const proc = new RoostProcess(name, child);
     this.all.push(proc);
     return proc;
