@@ -1,6 +1,6 @@
 // A whole control plane in the test process (standalone mode against this file's database), and
 // in-process agents connected to it over real MQTT, for tests that need no separate processes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from '../../agent/index.ts';
@@ -26,7 +26,7 @@ export interface InProcessPlane {
 
 export async function startInProcess(
   databaseUrl: string,
-  options: { leaseMs?: number } = {},
+  options: { leaseMs?: number; tls?: { certFile: string; keyFile: string } } = {},
 ): Promise<InProcessPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-inproc-'));
   const secret = 'in-process-secret';
@@ -43,13 +43,15 @@ export async function startInProcess(
       mqttHost: '127.0.0.1',
       agentSecret: secret,
       adminToken: TEST_ADMIN_TOKEN,
+      tlsCert: options.tls?.certFile,
+      tlsKey: options.tls?.keyFile,
       leaseMs: options.leaseMs ?? 30_000,
     },
   });
-  const api = `http://127.0.0.1:${server.httpPort}`;
+  const api = `${options.tls ? 'https' : 'http'}://127.0.0.1:${server.httpPort}`;
   useToken(api, TEST_ADMIN_TOKEN);
   const agents: Agent[] = [];
-  const mqttUrl = `mqtt://127.0.0.1:${server.mqttPort}`;
+  const mqttUrl = `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${server.mqttPort}`;
   return {
     server,
     api,
@@ -59,6 +61,7 @@ export async function startInProcess(
     async agent(id, labels = {}, slots = 2) {
       const agent = new Agent({
         url: mqttUrl,
+        ...(options.tls ? { tls: { ca: readFileSync(options.tls.certFile, 'utf8') } } : {}),
         agentId: id,
         secret,
         name: id,
