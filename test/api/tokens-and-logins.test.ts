@@ -25,7 +25,11 @@ async function login(api: string, username: string, password: string) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
   });
-  return { status: response.status, body: await response.json(), cookie: response.headers.get('set-cookie') };
+  return {
+    status: response.status,
+    body: (await response.json()) as { message?: string; username?: string; role?: string },
+    cookie: response.headers.get('set-cookie'),
+  };
 }
 
 describe('API tokens, users and logins', () => {
@@ -164,14 +168,14 @@ describe('API tokens, users and logins', () => {
     expect((await as('GET', '/api/v1/executions/search')).status).toBe(200);
     const forbidden = await as('POST', '/api/v1/flows', 'id: a\nnamespace: b\ntasks: []\n');
     expect(forbidden.status).toBe(403);
-    expect((await forbidden.json()).message).toContain("user 'olga' has the operator role");
+    expect(((await forbidden.json()) as Problem).message).toContain("user 'olga' has the operator role");
 
     const out = await as('POST', '/api/v1/logout');
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
     const after = await as('GET', '/api/v1/me');
     expect(after.status).toBe(401);
-    expect((await after.json()).message).toContain('log in again');
+    expect(((await after.json()) as Problem).message).toContain('log in again');
   });
 
   it('ends every session of a deleted user', async () => {
