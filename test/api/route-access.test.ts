@@ -2,7 +2,8 @@
 // refuses callers without credentials and callers whose role is too weak, and lets the right role in.
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireAccessDeclarations } from '../../control-plane/webserver/auth/access.ts';
+import { enforceAccess, requireAccessDeclarations } from '../../control-plane/webserver/auth/access.ts';
+import { errorHandler } from '../../control-plane/webserver/errors.ts';
 import type { RouteAccess } from '../../control-plane/webserver/index.ts';
 import { call } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -117,5 +118,29 @@ describe('access to every route', () => {
       /GET \/typo declares no access/,
     );
     expect(() => app.get('/declared', { config: { access: 'viewer' } }, async () => 'ok')).not.toThrow();
+  });
+
+  it("lets an agent's own credentials (HTTP Basic, as on the broker) through to agent routes, and nothing else", async () => {
+    const app = Fastify();
+    app.setErrorHandler(errorHandler);
+    requireAccessDeclarations(app, []);
+    enforceAccess(app, {
+      repository: plane.server.database.repository,
+      enabled: true,
+      verifyAgent: (id, password) => id === 'agent-7' && password.toString() === 'its-credential',
+    });
+    app.get('/agent-only', { config: { access: 'agent' } }, async (request) => request.principal);
+    const as = (authorization?: string) =>
+      app.inject({ method: 'GET', url: '/agent-only', headers: authorization ? { authorization } : {} });
+    const basic = (user: string, password: string) =>
+      `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const ok = await as(basic('agent-7', 'its-credential'));
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ kind: 'agent', agentId: 'agent-7' });
+    expect((await as(basic('agent-7', 'wrong'))).statusCode).toBe(401);
+    expect((await as(basic('agent-8', 'its-credential'))).statusCode).toBe(401);
+    expect((await as()).statusCode).toBe(401);
+    expect((await as(`Bearer ${tokenOf.admin}`)).statusCode).toBe(403);
+    await app.close();
   });
 });
