@@ -264,5 +264,6 @@ describe('API tokens, users and logins', () => {
     const none = processes.spawn('no token', ['token', 'list', '--server', plane.api], {});
     expect(await none.exited).toBe(1);
     expect(none.output).toContain('ROOST_UNAUTHORIZED');
+    expect(none.output).toContain('set ROOST_TOKEN or pass --token');
   }, 60_000);
 });
