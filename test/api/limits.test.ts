@@ -1,6 +1,9 @@
 // Oversize and malicious input is refused with a clear error, changes nothing, and the server keeps
-// answering: a 10 MB request body, a 1 KB YAML alias bomb, a body sent without credentials.
+// answering: a 10 MB request body, a 1 KB YAML alias bomb, a body sent without credentials, and a
+// 50 MB MQTT publish over the webserver's WebSocket.
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upTopic } from '../../protocol/index.ts';
 import { call } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
@@ -98,5 +101,20 @@ describe('input limits', () => {
     expect(await flowCount()).toBe(before);
     expect((await call(plane.api, 'GET', '/api/v1/flows/limits/bomb')).status).toBe(404);
     expect((await call(plane.api, 'GET', '/health')).body).toEqual({ status: 'UP' });
+  });
+
+  it('cuts off a 50 MB MQTT publish over WebSocket, and the broker and the API keep serving', async () => {
+    const wsUrl = `${plane.api.replace('http:', 'ws:')}/mqtt`;
+    const connect = (id: string) =>
+      mqtt.connectAsync(wsUrl, { clientId: id, username: id, password: plane.secret, reconnectPeriod: 0 });
+    const flooder = await connect('flooder');
+    const closed = new Promise<void>((resolve) => flooder.once('close', () => resolve()));
+    flooder.publish(upTopic('flooder', 'result'), Buffer.alloc(50 * 1024 * 1024, 120), { qos: 0 });
+    await closed;
+    flooder.end(true);
+    expect((await call(plane.api, 'GET', '/health')).body).toEqual({ status: 'UP' });
+    const next = await connect('after-flood');
+    expect(next.connected).toBe(true);
+    await next.endAsync();
   });
 });
