@@ -32,12 +32,14 @@ describe('roost server local', () => {
           ...env,
         },
       );
-      await proc.waitFor(/Roost local is running/, 60_000);
+      // the banner's lines may come in more than one chunk: wait for its last line
+      await proc.waitFor(/ agent secret: /, 60_000);
       await proc.waitFor(/welcomed/);
       return { proc, api: `http://127.0.0.1:${port}` };
     };
 
     const first = await start();
+    await first.proc.waitFor(/set an admin token/);
     expect(first.proc.output).toContain('AUTHENTICATION IS OFF');
     expect(first.proc.output).toContain('listens on 127.0.0.1 only');
     await applyFlow(first.api, FLOW);

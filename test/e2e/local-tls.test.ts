@@ -35,7 +35,8 @@ describe('roost server local with TLS', () => {
         ROOST_ADMIN_TOKEN: 'local-tls-admin-token-0123',
       },
     );
-    await proc.waitFor(/Roost local is running/, 60_000);
+    // the banner's lines may come in more than one chunk: wait for the one after those checked
+    await proc.waitFor(/ database: /, 60_000);
     expect(proc.output).toContain(`API:              https://127.0.0.1:${port}`);
     expect(proc.output).toContain(`MQTT over TCP:    mqtts://127.0.0.1:${mqttPort}`);
     expect(proc.output).toContain('authentication:   on');
