@@ -8,6 +8,8 @@
 //   latency     trigger to first task: one-task executions one after another on one agent
 //               (--latency-executions 200, after 20 warm-up executions); p50 and p99
 //   idle        one welcomed agent left idle (--idle-seconds 30): RSS, peak RSS and CPU
+//   peers       graphile-worker and pg-boss: a chain of --tasks no-op jobs, --runs chains after --warmup,
+//               each in its own process and database; ms/job and Roost's sequential ms/task over theirs
 // Other options: --warmup 1 (warm-up executions of sequential and parallel; 0 also skips latency's)
 // --transports tcp,ws|none (none skips sequential) --no-foreach (skips foreach) --wait follow|poll
 // --database postgres://postgres@127.0.0.1:5432/postgres (or ROOST_BENCH_DATABASE_URL)
@@ -22,6 +24,7 @@ import { type BenchAgent, type ControlPlane, Harness } from './harness.ts';
 import { formatIdle, type IdleResult, measureIdle } from './idle.ts';
 import { formatLatency, type LatencyResult, runLatency } from './latency.ts';
 import { formatParallel, type ParallelResult, runParallel } from './parallel.ts';
+import { formatPeers, PEER_LIBRARIES, type PeerResult, runPeer } from './peer.ts';
 import { cpuTimeMs } from './processes.ts';
 import { formatResults, type ScenarioResult, summarize } from './report.ts';
 import { applyFlow, flowId, measure, runOnce, type Sample, type WaitMode } from './sequential.ts';
@@ -29,7 +32,7 @@ import { applyFlow, flowId, measure, runOnce, type Sample, type WaitMode } from 
 const OUT = resolve(import.meta.dirname, 'out');
 const EXECUTION_TIMEOUT_MS = 120_000;
 const FOREACH_TIMEOUT_MS = 120_000;
-const SCENARIOS = ['sequential', 'foreach', 'parallel', 'latency', 'idle'] as const;
+const SCENARIOS = ['sequential', 'foreach', 'parallel', 'latency', 'idle', 'peers'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const PARALLEL_AGENTS = 4;
 const PARALLEL_SLOTS = 4;
@@ -228,6 +231,20 @@ async function main() {
   const parallelResults = scenarios.has('parallel') ? [await timed('parallel', () => parallel(cp))] : [];
   const latencyResults = scenarios.has('latency') ? [await timed('latency', () => latency(cp))] : [];
   const idleResults = scenarios.has('idle') ? [await timed('idle', () => idle(cp))] : [];
+  const peers: PeerResult[] = [];
+  if (scenarios.has('peers')) {
+    for (const library of PEER_LIBRARIES) {
+      const peerOptions = {
+        databaseBase: options.database,
+        jobs: options.tasks,
+        runs: options.runs,
+        warmup: options.warmup,
+      };
+      const result = await timed(`peer-${library}`, () => runPeer(harness, library, peerOptions));
+      process.stderr.write(`  ${library}: ${result.perJobMs.median.toFixed(1)} ms/job\n`);
+      peers.push(result);
+    }
+  }
 
   const report = {
     date: new Date().toISOString(),
@@ -241,12 +258,12 @@ async function main() {
       loadAverage: { before: loadBefore, after: load(), byScenario: loadByScenario },
     },
     options,
-    peer: 'none: no peer (graphile-worker, pg-boss) is installed; see test/bench/RESULTS.md',
     results,
     forEach,
     parallel: parallelResults,
     latency: latencyResults,
     idle: idleResults,
+    peers,
   };
   writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   if (results.length) console.log(formatResults(results));
@@ -265,7 +282,10 @@ async function main() {
   for (const [name, l] of Object.entries(loadByScenario)) {
     console.log(`  ${name}: ${l.before.join(' ')} -> ${l.after.join(' ')}`);
   }
-  console.log(`peer comparison: ${report.peer}`);
+  if (peers.length)
+    console.log(
+      `\nPeers (ms per task or job, median (min-max) over the measured chains):\n${formatPeers(results, peers)}`,
+    );
   console.log(`written: ${join(OUT, 'latest.json')}`);
 }
 
