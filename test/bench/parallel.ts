@@ -41,6 +41,7 @@ export interface ParallelResult {
   tasksPerSecond: Spread;
   /** the median run's spread over agents */
   perAgent: Record<string, number>;
+  cpuPerTaskMs: ParallelCpu;
   warmup: ParallelSample[];
   samples: ParallelSample[];
 }
@@ -71,48 +72,46 @@ export function measureParallel(
   return { executionId: execution.id, totalMs, tasksPerSecond: tasks / (totalMs / 1000), perAgent, attempts };
 }
 
+/** CPU time used during the measured runs, per task (ms): control plane, all agents, Postgres backends */
+export interface ParallelCpu {
+  controlPlane: number;
+  agents: number;
+  postgres: number;
+}
+
 export interface ParallelOptions {
   tasks: number;
-  warmup: number;
-  runs: number;
   wait: WaitMode;
   timeoutMs: number;
   signal: AbortSignal;
   /** rejects when the control plane logs an error: ends the scenario at once */
   failure: Promise<never>;
-  slotsPerAgent: number;
 }
 
-export async function runParallel(
+/** Applies the flow; the function returned runs one execution to its end and measures it. */
+export async function parallelRunner(
   api: BenchApi,
   agents: BenchAgent[],
   o: ParallelOptions,
-): Promise<ParallelResult> {
+): Promise<() => Promise<ParallelSample>> {
   await api.applyFlow(parallelFlow(o.tasks));
-  const once = async () => {
+  return async () => {
     const run = runOnce(api, parallelFlowId(o.tasks), o.wait, o.timeoutMs, o.signal);
     const { execution } = await Promise.race([run, o.failure]);
     return measureParallel(execution, o.tasks, agents);
   };
-  const warmup: ParallelSample[] = [];
-  for (let i = 0; i < o.warmup; i++) warmup.push(await once());
-  const samples: ParallelSample[] = [];
-  for (let i = 0; i < o.runs; i++) {
-    const sample = await once();
-    samples.push(sample);
-    const spreadText = Object.values(sample.perAgent).join('/');
-    process.stderr.write(
-      `  parallel run ${i + 1}: ${sample.totalMs} ms, ${sample.tasksPerSecond.toFixed(0)} tasks/s, per agent ${spreadText}\n`,
-    );
-  }
-  const totalMs = spread(samples.map((s) => s.totalMs));
+}
+
+export function summarizeParallel(
+  base: Pick<ParallelResult, 'tasks' | 'agents' | 'slotsPerAgent' | 'cpuPerTaskMs'>,
+  warmup: ParallelSample[],
+  samples: ParallelSample[],
+): ParallelResult {
   const median = [...samples].sort((a, b) => a.totalMs - b.totalMs)[samples.length >> 1]!;
   return {
-    scenario: parallelFlowId(o.tasks),
-    tasks: o.tasks,
-    agents: agents.length,
-    slotsPerAgent: o.slotsPerAgent,
-    totalMs,
+    scenario: parallelFlowId(base.tasks),
+    ...base,
+    totalMs: spread(samples.map((s) => s.totalMs)),
     tasksPerSecond: spread(samples.map((s) => s.tasksPerSecond)),
     perAgent: median.perAgent,
     warmup,
@@ -125,12 +124,23 @@ const range = (s: Spread, digits = 0) =>
 
 export function formatParallel(results: ParallelResult[]): string {
   return table(
-    ['scenario', 'agents x slots', 'total ms', 'tasks/s', 'tasks per agent (median run)', 'n'],
+    [
+      'scenario',
+      'agents x slots',
+      'total ms',
+      'tasks/s',
+      'cpu ms/task cp/agents/pg',
+      'tasks per agent (median run)',
+      'n',
+    ],
     results.map((r) => [
       r.scenario,
       `${r.agents} x ${r.slotsPerAgent}`,
       range(r.totalMs),
       range(r.tasksPerSecond),
+      [r.cpuPerTaskMs.controlPlane, r.cpuPerTaskMs.agents, r.cpuPerTaskMs.postgres]
+        .map((v) => v.toFixed(1))
+        .join(' / '),
       Object.entries(r.perAgent)
         .map(([name, count]) => `${name}:${count}`)
         .join(' '),

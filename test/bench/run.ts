@@ -23,7 +23,13 @@ import { FOREACH_CASES, runForEach } from './foreach.ts';
 import { type BenchAgent, type ControlPlane, Harness } from './harness.ts';
 import { formatIdle, type IdleResult, measureIdle } from './idle.ts';
 import { formatLatency, type LatencyResult, runLatency } from './latency.ts';
-import { formatParallel, type ParallelResult, runParallel } from './parallel.ts';
+import {
+  formatParallel,
+  type ParallelResult,
+  type ParallelSample,
+  parallelRunner,
+  summarizeParallel,
+} from './parallel.ts';
 import { formatPeers, PEER_LIBRARIES, type PeerResult, runPeer } from './peer.ts';
 import { cpuTimeMs } from './processes.ts';
 import { formatResults, type ScenarioResult, summarize } from './report.ts';
@@ -170,22 +176,52 @@ async function forEachCases(cp: ControlPlane) {
   return results;
 }
 
-async function parallel(cp: ControlPlane): Promise<ParallelResult> {
+async function parallel(cp: ControlPlane, db: BenchDatabase): Promise<ParallelResult> {
   const agents: BenchAgent[] = [];
-  for (let i = 1; i <= PARALLEL_AGENTS; i++)
+  for (let i = 1; i <= PARALLEL_AGENTS; i++) {
     agents.push(await harness.startAgent(`tcp-${i}`, cp.mqttUrl, PARALLEL_SLOTS));
-  const result = await runParallel(cp.api, agents, {
+  }
+  const once = await parallelRunner(cp.api, agents, {
     tasks: options.parallelTasks,
-    warmup: options.warmup,
-    runs: options.parallelRuns,
     wait: options.wait,
     timeoutMs: EXECUTION_TIMEOUT_MS,
     signal: harness.requests.signal,
     failure: cp.error,
-    slotsPerAgent: PARALLEL_SLOTS,
   });
+  const warmup: ParallelSample[] = [];
+  for (let i = 0; i < options.warmup; i++) warmup.push(await once());
+  const cpu = async () => {
+    const backends = new Map((await db.backendPids()).map((pid) => [pid, cpuTimeMs(pid) ?? 0]));
+    const agentsMs = agents.reduce((sum, agent) => sum + (cpuTimeMs(agent.child.pid) ?? 0), 0);
+    return { controlPlane: cpuTimeMs(cp.server.pid) ?? 0, agents: agentsMs, backends };
+  };
+  const before = await cpu();
+  const samples: ParallelSample[] = [];
+  for (let i = 0; i < options.parallelRuns; i++) {
+    const sample = await once();
+    samples.push(sample);
+    const perAgent = Object.values(sample.perAgent).join('/');
+    process.stderr.write(
+      `  parallel run ${i + 1}: ${sample.totalMs} ms, ${sample.tasksPerSecond.toFixed(0)} tasks/s, per agent ${perAgent}\n`,
+    );
+  }
+  const after = await cpu();
   for (const agent of agents) await harness.stopAgent(agent);
-  return result;
+  const taskCount = options.parallelRuns * options.parallelTasks;
+  let postgresMs = 0;
+  for (const [pid, ms] of after.backends) postgresMs += ms - (before.backends.get(pid) ?? 0);
+  const cpuPerTaskMs = {
+    controlPlane: (after.controlPlane - before.controlPlane) / taskCount,
+    agents: (after.agents - before.agents) / taskCount,
+    postgres: postgresMs / taskCount,
+  };
+  const base = {
+    tasks: options.parallelTasks,
+    agents: agents.length,
+    slotsPerAgent: PARALLEL_SLOTS,
+    cpuPerTaskMs,
+  };
+  return summarizeParallel(base, warmup, samples);
 }
 
 async function latency(cp: ControlPlane): Promise<LatencyResult> {
@@ -228,7 +264,7 @@ async function main() {
     }
   }
   const forEach = scenarios.has('foreach') ? await timed('foreach', () => forEachCases(cp)) : [];
-  const parallelResults = scenarios.has('parallel') ? [await timed('parallel', () => parallel(cp))] : [];
+  const parallelResults = scenarios.has('parallel') ? [await timed('parallel', () => parallel(cp, db))] : [];
   const latencyResults = scenarios.has('latency') ? [await timed('latency', () => latency(cp))] : [];
   const idleResults = scenarios.has('idle') ? [await timed('idle', () => idle(cp))] : [];
   const peers: PeerResult[] = [];
