@@ -21,8 +21,12 @@ export interface LatencyResult {
   postToFirstRunningMs: Percentiles;
   /** execution startDate -> first task's first RUNNING (both server-side) */
   startToFirstRunningMs: Percentiles;
-  /** per measured execution: [POST -> RUNNING, start -> RUNNING] */
-  samples: [number, number][];
+  /** the same, split: execution startDate -> the task run's CREATED (the executor's first decision) */
+  startToCreatedMs: Percentiles;
+  /** ... and the task run's CREATED -> RUNNING (the dispatcher's lease) */
+  createdToRunningMs: Percentiles;
+  /** per measured execution: [POST -> RUNNING, start -> RUNNING, CREATED -> RUNNING] */
+  samples: [number, number, number][];
 }
 
 function percentiles(values: number[]): Percentiles {
@@ -49,10 +53,15 @@ export async function runLatency(api: BenchApi, o: LatencyOptions): Promise<Late
   const once = async () => {
     const started = await Promise.race([runOnce(api, flowId(1), o.wait, o.timeoutMs, o.signal), o.failure]);
     const sample = measure(started, 1);
-    return [sample.postToFirstRunningMs, sample.startToFirstRunningMs] as [number, number];
+    const times: [number, number, number] = [
+      sample.postToFirstRunningMs,
+      sample.startToFirstRunningMs,
+      sample.createdToRunningMs,
+    ];
+    return times;
   };
   for (let i = 0; i < o.warmupExecutions; i++) await once();
-  const samples: [number, number][] = [];
+  const samples: [number, number, number][] = [];
   for (let i = 0; i < o.executions; i++) {
     samples.push(await once());
     if ((i + 1) % 50 === 0) process.stderr.write(`  latency: ${i + 1} of ${o.executions} executions\n`);
@@ -63,6 +72,8 @@ export async function runLatency(api: BenchApi, o: LatencyOptions): Promise<Late
     warmupExecutions: o.warmupExecutions,
     postToFirstRunningMs: percentiles(samples.map((s) => s[0])),
     startToFirstRunningMs: percentiles(samples.map((s) => s[1])),
+    startToCreatedMs: percentiles(samples.map((s) => s[1] - s[2])),
+    createdToRunningMs: percentiles(samples.map((s) => s[2])),
     samples,
   };
 }
@@ -70,12 +81,14 @@ export async function runLatency(api: BenchApi, o: LatencyOptions): Promise<Late
 export function formatLatency(results: LatencyResult[]): string {
   const f = (v: number) => v.toFixed(1);
   return table(
-    ['scenario', 'from', 'p50', 'p99', 'max', 'mean', 'n'],
+    ['scenario', 'from -> to', 'p50', 'p99', 'max', 'mean', 'n'],
     results.flatMap((r) =>
       (
         [
-          ['POST (client)', r.postToFirstRunningMs],
-          ['execution startDate', r.startToFirstRunningMs],
+          ['POST (client) -> RUNNING', r.postToFirstRunningMs],
+          ['execution start -> RUNNING', r.startToFirstRunningMs],
+          ['  start -> task run CREATED', r.startToCreatedMs],
+          ['  CREATED -> RUNNING (lease)', r.createdToRunningMs],
         ] as const
       ).map(([from, p]) => [r.scenario, from, f(p.p50), f(p.p99), f(p.max), f(p.mean), String(r.executions)]),
     ),
