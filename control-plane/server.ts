@@ -10,6 +10,7 @@ import { Broker, Dispatcher, secretMatches } from './dispatcher/index.ts';
 import { createExecution, Executor, inlineLink } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
+import { LocalStorage, type Storage } from './storage/index.ts';
 import { Webserver } from './webserver/index.ts';
 
 export interface RunningServer {
@@ -18,6 +19,7 @@ export interface RunningServer {
   readonly mqttPort: number | undefined;
   readonly agentSecret: string;
   readonly database: Database;
+  readonly storage: Storage;
   stop(): Promise<void>;
 }
 
@@ -90,6 +92,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }
 
+    const storage = new LocalStorage(join(dataDir, 'storage'));
+
     const changes = new EventEmitter();
     changes.setMaxListeners(0);
     const { repository, connection } = database;
@@ -124,6 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       {
         repository,
         logger,
+        storage,
         startExecution: async (request) => {
           const { execution, messageId } = await createExecution(repository, request);
           executor.handOver(messageId);
@@ -155,7 +160,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await agent.start();
       stops.push(() => agent.stop());
     }
-    return { httpPort, mqttPort, agentSecret, database, stop: stopAll };
+    return { httpPort, mqttPort, agentSecret, database, storage, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -3,10 +3,13 @@ import type { Duplex } from 'node:stream';
 import type { ExecutorEvent, NewExecutionRequest } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ExecutionRow, Repository } from '../repository/index.ts';
+import type { Storage } from '../storage/index.ts';
 
 export interface WebserverDeps {
   repository: Repository;
   logger: Logger;
+  /** internal storage: FILE inputs, files tasks produce */
+  storage: Storage;
   /** creates an execution and hands it to an executor */
   startExecution(request: NewExecutionRequest): Promise<ExecutionRow>;
   /** sends an event (kill, resume) to an execution's executor */

@@ -5,6 +5,7 @@ import { type ErrorCode, RoostError } from '../../protocol/index.ts';
 const STATUS: Partial<Record<ErrorCode, number>> = {
   ROOST_BAD_REQUEST: 400,
   ROOST_UNAUTHORIZED: 401,
+  ROOST_FORBIDDEN: 403,
   ROOST_NOT_FOUND: 404,
   ROOST_CONFLICT: 409,
   ROOST_PAYLOAD_TOO_LARGE: 413,

@@ -1,6 +1,7 @@
 // The webserver component: fastify with the REST API, health, and MQTT over WebSocket on `/mqtt`.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { WebserverDeps } from './deps.ts';
@@ -15,11 +16,13 @@ export interface WebserverOptions {
   port: number;
   /** largest request body in bytes (default 1 MiB) */
   bodyLimitBytes?: number;
+  /** largest file uploaded as a FILE input, in bytes (default 1 GiB) */
+  maxUploadBytes?: number;
 }
 
 export function buildApp(
   deps: WebserverDeps,
-  options: Pick<WebserverOptions, 'bodyLimitBytes'> = {},
+  options: Pick<WebserverOptions, 'bodyLimitBytes' | 'maxUploadBytes'> = {},
 ): FastifyInstance {
   // pino's logger type is wider than fastify's base logger type; the instance is the same either way
   const app = Fastify({
@@ -39,6 +42,9 @@ export function buildApp(
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     },
   );
+  void app.register(multipart, {
+    limits: { fileSize: options.maxUploadBytes ?? 1 << 30, files: 64, fields: 256 },
+  });
   app.setErrorHandler(errorHandler);
   app.get('/health', async () => ({ status: 'UP' }));
   flowRoutes(app, deps);
