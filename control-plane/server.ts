@@ -73,10 +73,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stops.push(() => database.connection.close());
     log('repository').info({ driver: database.connection.driver }, 'database ready, migrations applied');
 
-    const broker = new Broker({
-      logger: log('broker'),
-      verifyAgent: (_id, password) => secretMatches(agentSecret, password),
-    });
+    // one check of an agent's credential, for the broker and for file transfers
+    const verifyAgent = (_id: string, password: Buffer) => secretMatches(agentSecret, password);
+    const broker = new Broker({ logger: log('broker'), verifyAgent });
     await broker.start();
     stops.push(() => broker.close());
     let mqttPort: number | undefined;
@@ -129,6 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         repository,
         logger,
         storage,
+        verifyAgent,
         startExecution: async (request) => {
           const { execution, messageId } = await createExecution(repository, request);
           executor.handOver(messageId);
@@ -152,6 +152,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         url: mqttPort ? `mqtt://127.0.0.1:${mqttPort}` : `ws://127.0.0.1:${httpPort}/mqtt`,
         agentId: 'local',
         secret: agentSecret,
+        serverUrl: `http://127.0.0.1:${httpPort}`,
         name: 'local',
         labels: {},
         slots: 4,

@@ -1,6 +1,7 @@
 // The runnable tasks an agent knows, by Kestra type name and alias.
 import { RoostError } from '../../protocol/errors.ts';
 import { echo, fail, log, outputValues, returnTask } from './core.ts';
+import { nodeCommands, nodeScript, pythonCommands, pythonScript } from './scripts/languages.ts';
 import { commands, script } from './shell/commands.ts';
 import type { TaskModule } from './types.ts';
 
@@ -12,6 +13,10 @@ export const BUILT_IN_TASKS: readonly TaskModule[] = [
   fail,
   commands,
   script,
+  pythonScript,
+  pythonCommands,
+  nodeScript,
+  nodeCommands,
 ];
 
 export class TaskRegistry {

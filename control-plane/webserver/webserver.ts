@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { WebserverDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
+import { agentFileRoutes } from './routes/agent-files.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { flowRoutes } from './routes/flows.ts';
@@ -42,15 +43,15 @@ export function buildApp(
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     },
   );
-  void app.register(multipart, {
-    limits: { fileSize: options.maxUploadBytes ?? 1 << 30, files: 64, fields: 256 },
-  });
+  const maxUploadBytes = options.maxUploadBytes ?? 1 << 30;
+  void app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 64, fields: 256 } });
   app.setErrorHandler(errorHandler);
   app.get('/health', async () => ({ status: 'UP' }));
   flowRoutes(app, deps);
   executionRoutes(app, deps);
   logRoutes(app, deps);
   agentRoutes(app, deps);
+  agentFileRoutes(app, deps, maxUploadBytes);
   return app;
 }
 

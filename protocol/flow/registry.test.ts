@@ -24,6 +24,10 @@ describe('task type registry', () => {
       'io.kestra.plugin.core.flow.Switch',
       'io.kestra.plugin.core.log.Log',
       'io.kestra.plugin.core.output.OutputValues',
+      'io.kestra.plugin.scripts.node.Commands',
+      'io.kestra.plugin.scripts.node.Script',
+      'io.kestra.plugin.scripts.python.Commands',
+      'io.kestra.plugin.scripts.python.Script',
       'io.kestra.plugin.scripts.shell.Commands',
       'io.kestra.plugin.scripts.shell.Script',
     ]);

@@ -51,6 +51,7 @@ export async function startInProcess(
         url: mqttUrl,
         agentId: id,
         secret,
+        serverUrl: `http://127.0.0.1:${server.httpPort}`,
         name: id,
         labels,
         slots,
