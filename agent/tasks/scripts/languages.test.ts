@@ -37,7 +37,7 @@ describe('python tasks', () => {
       { files },
     );
     expect(out.logs).toEqual(['ok']);
-    const uri = (out.outputs?.outputFiles as Record<string, string>)['out.txt'];
+    const uri = (out.outputs?.outputFiles as Record<string, string> | undefined)?.['out.txt'];
     expect(uri).toBe('kestra:///ns/flow/executions/E/tasks/task/TR/out.txt');
     expect(files.stored.get(uri ?? '')).toBe('made by python');
   });
@@ -75,7 +75,7 @@ describe('node tasks', () => {
   it('runs a Script with node', async () => {
     const out = await run(nodeScript, {
       script:
-        'console.log("node", {{ 6 * 7 }});\nconsole.log(`::${JSON.stringify({ outputs: { ok: true } })}::`);',
+        'console.log("node", {{ 6 * 7 }});\nconsole.log("::" + JSON.stringify({ outputs: { ok: true } }) + "::");',
     });
     expect(out.logs).toEqual(['node 42']);
     expect(out.outputs).toEqual({ exitCode: 0, vars: { ok: true } });

@@ -2,6 +2,7 @@
 // the host's interpreter in the attempt's working directory.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { localizeStorageUris } from '../files/working-files.ts';
 import { renderCommands, renderScript } from '../shell/commands.ts';
 import { interpreter, preamble, runShell } from '../shell/run-shell.ts';
 import { stringList, type TaskContext, type TaskModule } from '../types.ts';
@@ -58,7 +59,7 @@ function scriptTask(language: Language): TaskModule {
         env: { PATH: host.path },
         async script(cwd) {
           const file = join(cwd, `script.${language.extension}`);
-          await writeFile(file, renderScript(ctx), { mode: 0o600 });
+          await writeFile(file, await localizeStorageUris(ctx, cwd, renderScript(ctx)), { mode: 0o600 });
           return [
             ...preamble(ctx),
             `'${host.program.replace(/'/g, "'\\''")}' ./script.${language.extension}`,

@@ -1,6 +1,7 @@
 // io.kestra.plugin.scripts.shell.Commands and io.kestra.plugin.scripts.shell.Script.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { localizeStorageUris } from '../files/working-files.ts';
 import { stringList, type TaskContext, type TaskModule } from '../types.ts';
 import { interpreter, preamble, runShell } from './run-shell.ts';
 
@@ -36,7 +37,8 @@ export const script: TaskModule = {
     return runShell(ctx, {
       argv,
       async script(cwd) {
-        await writeFile(join(cwd, 'script.sh'), renderScript(ctx), { mode: 0o700 });
+        const body = await localizeStorageUris(ctx, cwd, renderScript(ctx));
+        await writeFile(join(cwd, 'script.sh'), body, { mode: 0o700 });
         // The file runs with the interpreter's own program (`/bin/sh script.sh` by default).
         return [...preamble(ctx), `${argv[0]} ./script.sh`].join('\n');
       },

@@ -90,7 +90,7 @@ export function agentFileRoutes(app: FastifyInstance, deps: WebserverDeps, maxUp
       const agentId = await authenticatedAgent(request, deps);
       const lease = await leaseOf(deps, agentId, request.query);
       const name = request.query.name ?? '';
-      if (!name || !name.split('/').every(isSafeSegment)) {
+      if (!name.split('/').every(isSafeSegment)) {
         throw new RoostError('ROOST_BAD_REQUEST', `'${name.slice(0, 200)}' is not a relative file name`);
       }
       const uri = taskRunFileUri(lease.scope, lease.taskId, lease.job.taskRunId, name);
