@@ -22,6 +22,8 @@ describe('task type registry', () => {
       'io.kestra.plugin.core.flow.Pause',
       'io.kestra.plugin.core.flow.Sequential',
       'io.kestra.plugin.core.flow.Switch',
+      'io.kestra.plugin.core.http.Download',
+      'io.kestra.plugin.core.http.Request',
       'io.kestra.plugin.core.log.Log',
       'io.kestra.plugin.core.output.OutputValues',
       'io.kestra.plugin.scripts.node.Commands',

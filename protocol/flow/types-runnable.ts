@@ -135,7 +135,7 @@ const HTTP_REQUEST = runnableType(
     allowFailed: Type.Optional(Type.Boolean()),
     encryptBody: Type.Optional(Dynamic(Type.Boolean())),
   },
-  { aliases: ['io.kestra.plugin.fs.http.Request'] },
+  { aliases: ['io.kestra.plugin.fs.http.Request'], status: TypeStatus.READY },
 );
 const HTTP_DOWNLOAD = runnableType(
   core('http.Download'),
@@ -144,7 +144,7 @@ const HTTP_DOWNLOAD = runnableType(
     failOnEmptyResponse: Type.Optional(Dynamic(Type.Boolean())),
     saveAs: Type.Optional(Type.String()),
   },
-  { aliases: ['io.kestra.plugin.fs.http.Download'] },
+  { aliases: ['io.kestra.plugin.fs.http.Download'], status: TypeStatus.READY },
 );
 
 /** What every script task of io.kestra.plugin.scripts takes. */
