@@ -1,5 +1,7 @@
 // Files across agents, on real Postgres: a FILE input is uploaded, a task on one agent turns it into an
 // output file, and later tasks on another agent read that file; agents may touch only what their lease allows.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, call, type ExecutionJson, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -65,6 +67,55 @@ describe('files between tasks on different agents', () => {
     await plane?.stop();
     await db?.drop();
   });
+
+  it('downloads over HTTP on one agent and reads the download on another', async () => {
+    const site = createServer((_req, res) => res.end('downloaded content'));
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (site.address() as AddressInfo).port;
+      await applyFlow(
+        plane.api,
+        `
+id: download
+namespace: company.team
+tasks:
+  - id: fetch
+    type: io.kestra.plugin.core.http.Download
+    workerGroup:
+      key: producers
+    uri: http://127.0.0.1:${port}/data.txt
+  - id: show
+    type: io.kestra.plugin.scripts.shell.Commands
+    workerGroup:
+      key: consumers
+    commands:
+      - cat {{ outputs.fetch.uri }}
+`,
+      );
+      const created = (
+        await call<ExecutionJson>(plane.api, 'POST', '/api/v1/executions/company.team/download')
+      ).body;
+      const done = await waitForEnd(plane.api, created.id);
+      expect(done.state.current).toBe('SUCCESS');
+      const fetch = done.taskRunList.find((r) => r.taskId === 'fetch');
+      expect(fetch?.outputs).toMatchObject({
+        uri: `kestra:///company/team/download/executions/${created.id}/tasks/fetch/${fetch?.id}/data.txt`,
+        code: 200,
+        length: 18,
+      });
+      const logs = await call<{ taskId: string; message: string }[]>(
+        plane.api,
+        'GET',
+        `/api/v1/logs/${created.id}`,
+      );
+      expect(logs.body.filter((l) => l.taskId === 'show').map((l) => l.message)).toEqual([
+        'downloaded content',
+      ]);
+    } finally {
+      site.closeAllConnections();
+      await new Promise((resolve) => site.close(resolve));
+    }
+  }, 60_000);
 
   it('reads on one agent the file a task produced on another', async () => {
     const body = new FormData();
