@@ -12,7 +12,9 @@ const STORAGE_URI_IN_TEXT = /kestra:\/\/\/[^\s'"`;|&<>()]+/g;
 /** A plain file name: no directory, not `.` or `..`, no control character. */
 export function isSafeName(name: string): boolean {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-  return name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\\u0000-\u001f]/.test(name);
+  return (
+    name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\\u0000-\u001f]/.test(name)
+  );
 }
 
 /** A relative path that stays inside the working directory; otherwise an error naming the property. */
