@@ -203,8 +203,8 @@ tasks:
     expect(((await foreign.json()) as { message: string }).message).toContain(
       `is not a file of execution ${blocking.id}`,
     );
-    const escape = await files({ ...lease, name: '../../other/x.txt' }, { method: 'PUT', body: 'x' });
-    expect(escape.status).toBe(400);
+    const outside = await files({ ...lease, name: '../../other/x.txt' }, { method: 'PUT', body: 'x' });
+    expect(outside.status).toBe(400);
     const traversal = `kestra:///company/team/blocking/executions/${blocking.id}/../../files/executions/${other.id}/inputs/data/other.txt`;
     expect((await files({ ...lease, uri: traversal })).status).toBe(403);
 

@@ -67,7 +67,7 @@ function describe(error: unknown): string {
 /** Response headers as Kestra gives them: each name to the list of its values. */
 export function headerLists(headers: Headers): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [name, value] of headers) (out[name] ??= []).push(value);
+  for (const [name, value] of headers) out[name] = [...(out[name] ?? []), value];
   const cookies = headers.getSetCookie();
   if (cookies.length) out['set-cookie'] = cookies;
   return out;

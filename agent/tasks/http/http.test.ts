@@ -82,7 +82,7 @@ describe('http Request', () => {
       { context: { inputs: { who: 'Ada' } } },
     );
     expect(out.outputs?.code).toBe(200);
-    expect((out.outputs?.headers as Record<string, string[]>)['x-trace']).toEqual(['abc']);
+    expect((out.outputs?.headers as Record<string, string[]> | undefined)?.['x-trace']).toEqual(['abc']);
     expect(JSON.parse(String(out.outputs?.body))).toEqual({
       method: 'POST',
       body: '{"n": 2}',
