@@ -170,7 +170,7 @@ export class Runner {
       killGraceMs: this.#options.killGraceMs ?? 5_000,
       signal: attempt.abort.signal,
       log: (level, message) => stream.add(level, message),
-      ...(this.#options.files ? { files: this.#options.files.forJob(job) } : {}),
+      ...(this.#options.files ? { files: this.#options.files.forJob(job, attempt.abort.signal) } : {}),
     });
     let outcome: Outcome;
     try {

@@ -43,13 +43,14 @@ export class FileClient {
     this.#authorization = `Basic ${Buffer.from(`${credentials.agentId}:${credentials.secret}`).toString('base64')}`;
   }
 
-  forJob(ref: JobRef): JobFiles {
+  /** The file operations of one job attempt; `signal` (the job's kill) aborts a transfer in flight. */
+  forJob(ref: JobRef, signal?: AbortSignal): JobFiles {
     const url = (extra: Record<string, string>) => {
       const query = new URLSearchParams({ jobId: ref.jobId, attempt: String(ref.attempt), ...extra });
       return `${this.#base}${AGENT_FILES_PATH}?${query}`;
     };
     const fetchFile = async (uri: string): Promise<Response> => {
-      const response = await this.#fetch(url({ uri }), { method: 'GET' }, `download ${uri}`);
+      const response = await this.#fetch(url({ uri }), { method: 'GET', signal }, `download ${uri}`);
       if (!response.body)
         throw new RoostError('ROOST_TASK_FAILED', `could not download ${uri}: empty response`);
       return response;
@@ -64,6 +65,7 @@ export class FileClient {
             headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
             body: Readable.toWeb(createReadStream(localPath)) as ReadableStream,
             duplex: 'half',
+            signal,
           } as RequestInit,
           `upload ${name}`,
         );
