@@ -1,7 +1,10 @@
 // FILE inputs sent as multipart/form-data, and downloads of an execution's files, on real Postgres.
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExecution } from '../../control-plane/executor/index.ts';
+import { silentLogger } from '../../control-plane/logger.ts';
 import type { LocalStorage } from '../../control-plane/storage/index.ts';
+import { buildApp } from '../../control-plane/webserver/webserver.ts';
 import { applyFlow, call, type ExecutionJson } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
@@ -133,6 +136,41 @@ describe('FILE inputs', () => {
     );
     expect(refused.status).toBe(422);
     expect(refused.body.message).toContain('upload the file as multipart/form-data');
+  });
+
+  it('refuses a file over the upload limit with 413, creating and keeping nothing', async () => {
+    const { repository } = plane.server.database;
+    const app = buildApp(
+      {
+        repository,
+        logger: silentLogger(),
+        storage: plane.server.storage,
+        verifyAgent: () => false,
+        startExecution: async (request) => (await createExecution(repository, request)).execution,
+        signalExecution: async () => {},
+        resumeErrors: async () => [],
+        watchExecution: () => () => {},
+      },
+      { maxUploadBytes: 16 },
+    );
+    try {
+      const before = await executions();
+      const files = storedFiles();
+      const body = form({}, { data: ['big.txt', 'x'.repeat(1000)] });
+      const request = new Request('http://x/', { method: 'POST', body });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/executions/company.team/upload',
+        headers: Object.fromEntries(request.headers),
+        payload: Buffer.from(await request.arrayBuffer()),
+      });
+      expect(response.statusCode).toBe(413);
+      expect(response.json()).toMatchObject({ code: 'ROOST_PAYLOAD_TOO_LARGE' });
+      expect(await executions()).toBe(before);
+      expect(storedFiles()).toBe(files);
+    } finally {
+      await app.close();
+    }
   });
 
   it('downloads only files of the execution asked for', async () => {
