@@ -102,6 +102,7 @@ export class Agent {
       o.transport ??
       new MqttTransport({
         url: o.url,
+        tls: o.tls,
         agentId: o.agentId,
         secret: o.secret,
         logger: this.#log.child('mqtt'),

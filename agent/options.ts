@@ -7,6 +7,8 @@ import type { AgentTransport } from './transport/types.ts';
 export interface AgentOptions {
   /** broker URL: mqtt://, mqtts://, ws:// or wss:// */
   url: string;
+  /** for mqtts:// and wss://: a certificate authority to trust, and the name to check the certificate against */
+  tls?: { ca: string; servername?: string | undefined };
   agentId: string;
   secret: string;
   name: string;

@@ -19,6 +19,10 @@ const USAGE = `usage: roost <command>
   execution run NS FLOW_ID [--input k=v]... [--label k=v]... [--wait]
   group create KEY --selector k=v,... [--description TEXT]
   group list | group delete KEY
+  token create --role admin|operator|viewer [--name NAME] [--expires 30d|DATE]
+  token list | token revoke ID|NAME
+  user create NAME --role admin|operator|viewer [--password P | --password-stdin]
+  user list | user delete NAME
 
 API commands take --server URL (ROOST_SERVER, default http://localhost:8080) and --token (ROOST_TOKEN).`;
 
@@ -52,6 +56,10 @@ async function run(argv: string[], out: Out): Promise<number> {
       return executionCommand(sub, rest, out);
     case 'group':
       return groupCommand(sub, rest, out);
+    case 'token':
+      return tokenCommand(sub, rest, out);
+    case 'user':
+      return userCommand(sub, rest, out);
     case undefined:
     case 'help':
     case '--help':
@@ -83,19 +91,32 @@ async function serverCommand(mode: string | undefined, args: string[], out: Out)
   const config = resolveConfig(mode, values as Record<string, string | undefined>);
   const server = await startServer({ mode, config });
   const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const s = server.tls ? 's' : '';
   out(`Roost ${mode} is running.`);
-  out(`  API:              http://${shownHost}:${server.httpPort}`);
-  out(`  MQTT over WS:     ws://${shownHost}:${server.httpPort}/mqtt`);
+  out(`  API:              http${s}://${shownHost}:${server.httpPort}`);
+  out(`  MQTT over WS:     ws${s}://${shownHost}:${server.httpPort}/mqtt`);
   out(
     server.mqttPort
-      ? `  MQTT over TCP:    mqtt://${shownHost}:${server.mqttPort}`
+      ? `  MQTT over TCP:    mqtt${s}://${shownHost}:${server.mqttPort}`
       : '  MQTT over TCP:    off',
   );
+  out(`  authentication:   ${server.auth ? 'on (API tokens and logins)' : 'OFF'}`);
   out(`  database:         ${config.databaseUrl ? 'Postgres' : `embedded PGlite in ${config.dataDir}/db`}`);
   if (mode === 'local') {
     out(`  agent secret:     in ${config.dataDir}/agent-secret (agents need ROOST_AGENT_SECRET set to it)`);
-    if (config.host === '127.0.0.1')
-      out('  The API has no authentication yet, so it listens on 127.0.0.1 only; use --host to change.');
+  }
+  if (!server.auth) {
+    out('');
+    out('  !!! AUTHENTICATION IS OFF: anyone who can reach this port is an admin. !!!');
+    out(`  !!! It listens on ${config.host} only. For anything but a first look, set an admin token:`);
+    out('  !!!   roost server local --admin-token $(openssl rand -hex 32)   (or ROOST_ADMIN_TOKEN)');
+    out('');
+  }
+  if (server.firstAdminToken) {
+    out('');
+    out(`  First admin API token (shown this once; store it now): ${server.firstAdminToken}`);
+    out('  Use it with ROOST_TOKEN=... or --token; create more with roost token create.');
+    out('');
   }
   out('Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
@@ -116,7 +137,11 @@ async function serverCommand(mode: string | undefined, args: string[], out: Out)
   return 0;
 }
 
-const apiOptions = { server: { type: 'string' as const }, token: { type: 'string' as const } };
+const apiOptions = {
+  server: { type: 'string' as const },
+  token: { type: 'string' as const },
+  output: { type: 'string' as const },
+};
 
 function client(values: { server?: unknown; token?: unknown }): ApiClient {
   const server = (values.server as string | undefined) ?? process.env.ROOST_SERVER ?? 'http://localhost:8080';
@@ -273,5 +298,120 @@ async function groupCommand(sub: string | undefined, args: string[], out: Out): 
   throw new RoostError(
     'ROOST_CONFIG',
     `unknown command 'roost group ${sub ?? ''}': use create, list or delete`,
+  );
+}
+
+interface TokenJson {
+  id: string;
+  name: string;
+  role: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  token?: string;
+}
+
+async function tokenCommand(sub: string | undefined, args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...apiOptions,
+    role: { type: 'string' },
+    name: { type: 'string' },
+    expires: { type: 'string' },
+  });
+  const api = client(values);
+  const json = values.output === 'json';
+  if (sub === 'create') {
+    if (!values.role) throw new RoostError('ROOST_CONFIG', '--role is required: admin, operator or viewer');
+    const created = await api.request<TokenJson>('POST', '/api/v1/tokens', {
+      type: 'application/json',
+      data: JSON.stringify({
+        role: values.role,
+        ...(values.name ? { name: values.name } : {}),
+        ...(values.expires ? { expiresAt: values.expires } : {}),
+      }),
+    });
+    if (json) out(JSON.stringify(created));
+    else {
+      out(`token ${created.name} (${created.role}) created; it is shown this once:`);
+      out(String(created.token));
+    }
+    return 0;
+  }
+  if (sub === 'list') {
+    const tokens = await api.request<TokenJson[]>('GET', '/api/v1/tokens');
+    if (json) out(JSON.stringify(tokens));
+    for (const t of json ? [] : tokens) {
+      out(
+        `${t.id}\t${t.name}\t${t.role}\tcreated ${t.createdAt}\tlast used ${t.lastUsedAt ?? 'never'}\texpires ${t.expiresAt ?? 'never'}`,
+      );
+    }
+    return 0;
+  }
+  if (sub === 'revoke') {
+    const [id] = positionals;
+    if (!id) throw new RoostError('ROOST_CONFIG', 'usage: roost token revoke ID|NAME');
+    await api.request('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
+    out(`token ${id} revoked`);
+    return 0;
+  }
+  throw new RoostError(
+    'ROOST_CONFIG',
+    `unknown command 'roost token ${sub ?? ''}': use create, list or revoke`,
+  );
+}
+
+/** The first line of standard input (piped), or typed at a prompt that does not echo it. */
+async function readPassword(): Promise<string> {
+  const { createInterface } = await import('node:readline');
+  const { Writable } = await import('node:stream');
+  const tty = process.stdin.isTTY;
+  if (tty) process.stderr.write('Password: ');
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const lines = createInterface({ input: process.stdin, output: silent, terminal: Boolean(tty) });
+  try {
+    for await (const line of lines) return line;
+  } finally {
+    lines.close();
+    if (tty) process.stderr.write('\n');
+  }
+  throw new RoostError('ROOST_CONFIG', 'no password on standard input');
+}
+
+async function userCommand(sub: string | undefined, args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...apiOptions,
+    role: { type: 'string' },
+    password: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+  });
+  const api = client(values);
+  const [name] = positionals;
+  if (sub === 'list') {
+    for (const u of await api.request<{ name: string; role: string; createdAt: string }[]>(
+      'GET',
+      '/api/v1/users',
+    ))
+      out(`${u.name}\t${u.role}\tcreated ${u.createdAt}`);
+    return 0;
+  }
+  if (!name) throw new RoostError('ROOST_CONFIG', `usage: roost user ${sub ?? 'create|delete'} NAME`);
+  if (sub === 'create') {
+    if (!values.role) throw new RoostError('ROOST_CONFIG', '--role is required: admin, operator or viewer');
+    const password = (values.password as string | undefined) ?? (await readPassword());
+    const user = await api.request<{ name: string; role: string }>('POST', '/api/v1/users', {
+      type: 'application/json',
+      data: JSON.stringify({ name, role: values.role, password }),
+    });
+    out(`user ${user.name} (${user.role}) created`);
+    return 0;
+  }
+  if (sub === 'delete') {
+    await api.request('DELETE', `/api/v1/users/${encodeURIComponent(name)}`);
+    out(`user ${name} deleted`);
+    return 0;
+  }
+  throw new RoostError(
+    'ROOST_CONFIG',
+    `unknown command 'roost user ${sub ?? ''}': use create, list or delete`,
   );
 }

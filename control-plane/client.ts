@@ -38,9 +38,13 @@ export class ApiClient {
     const parsed = text ? safeJson(text) : undefined;
     if (!response.ok) {
       const problem = parsed as { code?: ErrorCode; message?: string; details?: unknown } | undefined;
+      const hint =
+        response.status === 401 && !this.options.token
+          ? ' (no API token given: set ROOST_TOKEN or pass --token)'
+          : '';
       throw new RoostError(
         problem?.code ?? 'ROOST_INTERNAL',
-        problem?.message ?? `HTTP ${response.status}: ${text}`,
+        `${problem?.message ?? `HTTP ${response.status}: ${text}`}${hint}`,
         {
           details: problem?.details,
         },

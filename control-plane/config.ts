@@ -16,6 +16,13 @@ export interface ServerConfig {
   /** shared secret agents present until enrolment lands */
   agentSecret: string | undefined;
   leaseMs: number;
+  /** the first admin's API token; set, it is (re)stored as an admin token on every start */
+  adminToken: string | undefined;
+  /** on | off; undefined = the mode's default (local: off unless an admin token is set; standalone: on) */
+  auth: 'on' | 'off' | undefined;
+  /** PEM certificate and key files: HTTPS, wss:// and mqtts:// */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
   logLevel: string;
   logFormat: 'json' | 'pretty' | undefined;
 }
@@ -36,6 +43,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'mqttHost', flag: 'mqtt-host', env: 'ROOST_MQTT_HOST', type: 'string' },
   { key: 'agentSecret', flag: 'agent-secret', env: 'ROOST_AGENT_SECRET', type: 'string' },
   { key: 'leaseMs', flag: 'lease-ms', env: 'ROOST_LEASE_MS', type: 'int' },
+  { key: 'adminToken', flag: 'admin-token', env: 'ROOST_ADMIN_TOKEN', type: 'string' },
+  { key: 'auth', flag: 'auth', env: 'ROOST_AUTH', type: 'string' },
+  { key: 'tlsCert', flag: 'tls-cert', env: 'ROOST_TLS_CERT', type: 'string' },
+  { key: 'tlsKey', flag: 'tls-key', env: 'ROOST_TLS_KEY', type: 'string' },
   { key: 'logLevel', flag: 'log-level', env: 'ROOST_LOG_LEVEL', type: 'string' },
   { key: 'logFormat', flag: 'log-format', env: 'ROOST_LOG_FORMAT', type: 'string' },
 ];
@@ -44,13 +55,17 @@ export function defaultConfig(mode: 'local' | 'standalone'): ServerConfig {
   return {
     databaseUrl: undefined,
     dataDir: './.roost',
-    // with no API authentication yet, `local` listens on loopback only unless told otherwise
+    // `local` starts with authentication off for a first evaluation, so it listens on loopback only
     host: mode === 'local' ? '127.0.0.1' : '0.0.0.0',
     port: 8080,
     mqttPort: 1883,
     mqttHost: '0.0.0.0',
     agentSecret: undefined,
     leaseMs: 30_000,
+    adminToken: undefined,
+    auth: undefined,
+    tlsCert: undefined,
+    tlsKey: undefined,
     logLevel: 'info',
     logFormat: undefined,
   };
@@ -104,5 +119,36 @@ export function resolveConfig(
   if (resolved.logFormat !== undefined && resolved.logFormat !== 'json' && resolved.logFormat !== 'pretty') {
     throw new RoostError('ROOST_CONFIG', `log format must be json or pretty, got ${resolved.logFormat}`);
   }
+  if (resolved.auth !== undefined && resolved.auth !== 'on' && resolved.auth !== 'off') {
+    throw new RoostError('ROOST_CONFIG', `auth must be on or off, got ${resolved.auth}`);
+  }
+  if ((resolved.tlsCert === undefined) !== (resolved.tlsKey === undefined)) {
+    throw new RoostError('ROOST_CONFIG', 'TLS needs both a certificate (--tls-cert) and its key (--tls-key)');
+  }
   return resolved;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/**
+ * Whether the API authenticates callers. `standalone` always does. `local` does once an admin token is
+ * configured or `--auth on` is given; with authentication off it refuses to listen beyond loopback.
+ */
+export function authEnabled(mode: 'local' | 'standalone', config: ServerConfig): boolean {
+  if (mode === 'standalone') {
+    if (config.auth === 'off')
+      throw new RoostError(
+        'ROOST_CONFIG',
+        'roost server standalone always authenticates API callers; --auth off is for roost server local only',
+      );
+    return true;
+  }
+  const enabled = config.auth === undefined ? config.adminToken !== undefined : config.auth === 'on';
+  if (!enabled && !LOOPBACK.has(config.host)) {
+    throw new RoostError(
+      'ROOST_CONFIG',
+      `with authentication off, roost server local listens on 127.0.0.1 only and refuses --host ${config.host}; set an admin token (--admin-token or ROOST_ADMIN_TOKEN) or --auth on to listen there`,
+    );
+  }
+  return enabled;
 }

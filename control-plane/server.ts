@@ -1,17 +1,18 @@
 // Wires the control plane's components in one process, starts them in order and stops them in reverse.
+import { X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent } from '../agent/index.ts';
-import { newSecret } from '../protocol/index.ts';
+import { newSecret, RoostError } from '../protocol/index.ts';
 import { PlaceholderComponent } from './components.ts';
-import type { ServerConfig } from './config.ts';
+import { authEnabled, type ServerConfig } from './config.ts';
 import { Broker, Dispatcher, secretMatches } from './dispatcher/index.ts';
 import { createExecution, Executor, inlineLink } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
 import { LocalStorage, type Storage } from './storage/index.ts';
-import { Webserver } from './webserver/index.ts';
+import { bootstrapAdmin, type RouteAccess, Webserver } from './webserver/index.ts';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -20,6 +21,14 @@ export interface RunningServer {
   readonly agentSecret: string;
   readonly database: Database;
   readonly storage: Storage;
+  /** whether the API authenticates its callers */
+  readonly auth: boolean;
+  /** whether HTTP and MQTT TCP serve TLS */
+  readonly tls: boolean;
+  /** the admin token generated on a first start: shown once, never readable again */
+  readonly firstAdminToken: string | undefined;
+  /** every HTTP route, with who may call it */
+  readonly routes: readonly RouteAccess[];
   stop(): Promise<void>;
 }
 
@@ -45,6 +54,30 @@ function agentSecretOf(config: ServerConfig, mode: 'local' | 'standalone'): stri
   return secret;
 }
 
+/** Reads the configured certificate and key (PEM), naming the file that could not be read. */
+function tlsFiles(config: ServerConfig): { cert: string; key: string } | undefined {
+  if (!config.tlsCert || !config.tlsKey) return undefined;
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new RoostError(
+        'ROOST_CONFIG',
+        `cannot read the TLS ${what} ${file}: ${(error as Error).message}`,
+      );
+    }
+  };
+  return { cert: read(config.tlsCert, 'certificate'), key: read(config.tlsKey, 'key') };
+}
+
+/** The name the certificate is for, so the in-process agent can check it while dialling 127.0.0.1. */
+function certificateName(cert: string): string | undefined {
+  const x509 = new X509Certificate(cert);
+  const dns = x509.subjectAltName?.match(/DNS:([^,\s]+)/)?.[1];
+  if (dns || x509.subjectAltName?.includes('IP Address:127.0.0.1')) return dns;
+  return x509.subject.match(/CN=([^\n]+)/)?.[1];
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config, mode } = options;
   const logger =
@@ -55,6 +88,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   mkdirSync(dataDir, { recursive: true });
   if (mode === 'standalone' && !config.databaseUrl)
     throw new Error('standalone needs ROOST_DATABASE_URL (or --database-url)');
+  const auth = authEnabled(mode, config);
+  const tls = tlsFiles(config);
   const agentSecret = agentSecretOf(config, mode);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -72,6 +107,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
     stops.push(() => database.connection.close());
     log('repository').info({ driver: database.connection.driver }, 'database ready, migrations applied');
+    const firstAdminToken = auth ? await bootstrapAdmin(database.repository, config.adminToken) : undefined;
 
     // one check of an agent's credential, for the broker and for file transfers
     const verifyAgent = (_id: string, password: Buffer) => secretMatches(agentSecret, password);
@@ -81,12 +117,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let mqttPort: number | undefined;
     if (config.mqttPort > 0) {
       try {
-        mqttPort = await broker.listenTcp(config.mqttPort, config.mqttHost);
+        mqttPort = await broker.listenTcp(config.mqttPort, config.mqttHost, tls);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'EADDRINUSE') throw error;
         log('broker').warn(
-          `MQTT TCP port ${config.mqttPort} is already in use (another broker?): MQTT over TCP is off; agents connect over WebSocket at ws://HOST:${config.port}/mqtt`,
+          `MQTT TCP port ${config.mqttPort} is already in use (another broker?): MQTT over TCP is off; agents connect over WebSocket at ${tls ? 'wss' : 'ws'}://HOST:${config.port}/mqtt`,
         );
       }
     }
@@ -142,14 +178,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         },
         mqttStream: (stream) => broker.handleStream(stream),
       },
-      { host: config.host, port: config.port },
+      { host: config.host, port: config.port, auth, tls },
     );
     const httpPort = await webserver.start();
     stops.push(() => webserver.stop());
 
     if (options.localAgent ?? mode === 'local') {
       const agent = new Agent({
-        url: mqttPort ? `mqtt://127.0.0.1:${mqttPort}` : `ws://127.0.0.1:${httpPort}/mqtt`,
+        url: mqttPort
+          ? `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${mqttPort}`
+          : `${tls ? 'wss' : 'ws'}://127.0.0.1:${httpPort}/mqtt`,
+        ...(tls ? { tls: { ca: tls.cert, servername: certificateName(tls.cert) } } : {}),
         agentId: 'local',
         secret: agentSecret,
         serverUrl: `http://127.0.0.1:${httpPort}`,
@@ -161,7 +200,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await agent.start();
       stops.push(() => agent.stop());
     }
-    return { httpPort, mqttPort, agentSecret, database, storage, stop: stopAll };
+    return {
+      httpPort,
+      mqttPort,
+      agentSecret,
+      database,
+      storage,
+      auth,
+      tls: Boolean(tls),
+      firstAdminToken,
+      routes: webserver.routes,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -13,6 +13,7 @@ import { brokerUrl } from './url.ts';
 
 export interface MqttTransportOptions {
   url: string;
+  tls?: { ca: string; servername?: string | undefined } | undefined;
   agentId: string;
   secret: string;
   logger: Logger;
@@ -111,6 +112,8 @@ export class MqttTransport implements AgentTransport {
       protocolVersion: 4,
       keepalive: this.#options.keepaliveS ?? 15,
       connectTimeout: this.#options.connectTimeoutMs ?? 10_000,
+      ...(this.#options.tls?.ca ? { ca: this.#options.tls.ca } : {}),
+      ...(this.#options.tls?.servername ? { servername: this.#options.tls.servername } : {}),
       reconnectPeriod: 0, // reconnects are ours: a fresh client per session, on a jittered schedule
       resubscribe: false,
       will: {

@@ -3,6 +3,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import {
   agentDownSubscription,
@@ -81,14 +82,15 @@ export class Broker {
     await this.aedes.listen();
   }
 
-  /** Listens for MQTT over TCP on `port` (0 = any free port); resolves with the bound port. */
-  async listenTcp(port: number, host: string): Promise<number> {
-    this.tcp = createServer((socket) => {
+  /** Listens for MQTT over TCP (TLS when given a certificate and key) on `port` (0 = any free port); resolves with the bound port. */
+  async listenTcp(port: number, host: string, tls?: { cert: string; key: string }): Promise<number> {
+    const serve = (socket: Socket) => {
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       this.aedes.handle(socket);
-    });
+    };
+    this.tcp = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, serve) : createServer(serve);
     const server = this.tcp;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,4 +1,5 @@
 // The repository: every read and write of control-plane state, over Postgres or PGlite, behind one interface.
+import { AccessStore } from './access-store.ts';
 import { AgentsStore } from './agents-store.ts';
 import type { Connection, Db } from './connection.ts';
 import { ExecutionsStore } from './executions-store.ts';
@@ -16,6 +17,7 @@ export class Repository {
   readonly queue: QueueStore;
   readonly logs: LogsStore;
   readonly agents: AgentsStore;
+  readonly access: AccessStore;
 
   constructor(private readonly db: Db) {
     this.flows = new FlowsStore(db);
@@ -24,6 +26,7 @@ export class Repository {
     this.queue = new QueueStore(db);
     this.logs = new LogsStore(db);
     this.agents = new AgentsStore(db);
+    this.access = new AccessStore(db);
   }
 
   /** Runs `work` in one transaction; everything it writes commits together or not at all. */
@@ -45,6 +48,7 @@ export async function openDatabase(options: { url?: string; dataDir?: string }):
   return { connection, repository: new Repository(connection.db) };
 }
 
+export type { ApiTokenRow, SessionRow, UserRow } from './access-store.ts';
 export { type AgentRow, GROUPS_CHANNEL, type WorkerGroupRow } from './agents-store.ts';
 export type { Connection, Unlisten } from './connection.ts';
 export type {

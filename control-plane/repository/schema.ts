@@ -197,3 +197,43 @@ export const serviceInstances = pgTable('service_instances', {
   startedAt: ts('started_at').notNull(),
   heartbeatAt: ts('heartbeat_at').notNull(),
 });
+
+/** API tokens for the REST API and the CLI; only a SHA-256 hash of the secret is kept. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** viewer | operator | admin */
+    role: text('role').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastUsedAt: ts('last_used_at'),
+    /** null = never expires */
+    expiresAt: ts('expires_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash), uniqueIndex('api_tokens_name_idx').on(t.name)],
+);
+
+/** People who log in to the UI; the password is kept as an scrypt hash with its parameters and salt. */
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  /** viewer | operator | admin */
+  role: text('role').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** UI sessions: the cookie holds a random secret, this table its SHA-256 hash. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [uniqueIndex('sessions_secret_idx').on(t.secretHash), index('sessions_user_idx').on(t.userId)],
+);

@@ -18,7 +18,7 @@ export interface WebserverDeps {
   resumeErrors(executionId: string, inputs: Record<string, unknown>): Promise<string[]>;
   /** calls `listener` whenever the execution changes; returns a function that stops it */
   watchExecution(executionId: string, listener: () => void): () => void;
-  /** whether `secret` is the credential of agent `agentId` (the broker asks the same) */
+  /** whether `secret` is the credential of agent `agentId` (the broker asks the same), for routes agents call (`access: 'agent'`) */
   verifyAgent(agentId: string, secret: Buffer): boolean | Promise<boolean>;
   /** serves MQTT over a WebSocket stream (when a broker runs in this process) */
   mqttStream?: (stream: Duplex) => void;

@@ -32,5 +32,9 @@ export function errorHandler(error: FastifyError | RoostError, request: FastifyR
   }
   const code: ErrorCode =
     status === 413 ? 'ROOST_PAYLOAD_TOO_LARGE' : status === 404 ? 'ROOST_NOT_FOUND' : 'ROOST_BAD_REQUEST';
-  return reply.status(status).send({ code, message: error.message, retryable: false });
+  const message =
+    status === 413
+      ? `the request body is over the limit of ${request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit} bytes`
+      : error.message;
+  return reply.status(status).send({ code, message, retryable: false });
 }

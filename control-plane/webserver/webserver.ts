@@ -4,8 +4,10 @@ import type { Socket } from 'node:net';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { enforceAccess, type RouteAccess, requireAccessDeclarations } from './auth/access.ts';
 import type { WebserverDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
+import { accessRoutes } from './routes/access.ts';
 import { agentFileRoutes } from './routes/agent-files.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { executionRoutes } from './routes/executions.ts';
@@ -19,14 +21,25 @@ export interface WebserverOptions {
   bodyLimitBytes?: number;
   /** largest file uploaded as a FILE input, in bytes (default 1 GiB) */
   maxUploadBytes?: number;
+  /** false only for `roost server local` in evaluation mode: every caller is then an admin */
+  auth: boolean;
+  /** PEM certificate and key: serve HTTPS (and thereby wss:// for MQTT) */
+  tls?: { cert: string; key: string } | undefined;
+}
+
+export interface App {
+  app: FastifyInstance;
+  /** every route fastify has, with who may call it */
+  routes: readonly RouteAccess[];
 }
 
 export function buildApp(
   deps: WebserverDeps,
-  options: Pick<WebserverOptions, 'bodyLimitBytes' | 'maxUploadBytes'> = {},
-): FastifyInstance {
+  options: Pick<WebserverOptions, 'bodyLimitBytes' | 'maxUploadBytes' | 'auth' | 'tls'>,
+): App {
   // pino's logger type is wider than fastify's base logger type; the instance is the same either way
   const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     // per-request lines would drown everything else: the webserver logs warnings and errors only
     loggerInstance: deps.logger.child({ component: 'webserver' }, { level: 'warn' }),
     bodyLimit: options.bodyLimitBytes ?? 1 << 20,
@@ -46,17 +59,26 @@ export function buildApp(
   const maxUploadBytes = options.maxUploadBytes ?? 1 << 30;
   void app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 64, fields: 256 } });
   app.setErrorHandler(errorHandler);
-  app.get('/health', async () => ({ status: 'UP' }));
+  const routes: RouteAccess[] = [];
+  requireAccessDeclarations(app, routes);
+  enforceAccess(app, {
+    repository: deps.repository,
+    enabled: options.auth,
+    verifyAgent: deps.verifyAgent,
+  });
+  app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'UP' }));
+  accessRoutes(app, deps, { secureCookies: Boolean(options.tls) });
   flowRoutes(app, deps);
   executionRoutes(app, deps);
   logRoutes(app, deps);
   agentRoutes(app, deps);
   agentFileRoutes(app, deps, maxUploadBytes);
-  return app;
+  return { app, routes };
 }
 
 export class Webserver {
   readonly app: FastifyInstance;
+  readonly routes: readonly RouteAccess[];
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 8 << 20 });
   private started = false;
 
@@ -64,7 +86,7 @@ export class Webserver {
     private readonly deps: WebserverDeps,
     private readonly options: WebserverOptions,
   ) {
-    this.app = buildApp(deps, options);
+    ({ app: this.app, routes: this.routes } = buildApp(deps, options));
   }
 
   /** Starts listening; resolves with the bound port. */

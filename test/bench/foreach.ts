@@ -2,6 +2,8 @@
 // over 100 values with concurrencyLimit 1, each of a trivial Return, on one agent. Measured from the
 // execution's own start and end dates.
 
+import { authHeaders } from '../support/api.ts';
+
 export interface ForEachCase {
   values: number;
   concurrencyLimit: number;
@@ -48,7 +50,7 @@ export async function runForEach(api: string, c: ForEachCase, timeoutMs: number)
   const post = async (path: string, body: string, type: string) => {
     const response = await fetch(`${api}${path}`, {
       method: 'POST',
-      headers: { 'content-type': type },
+      headers: { ...authHeaders(api), 'content-type': type },
       body,
     });
     if (!response.ok) throw new Error(`POST ${path}: HTTP ${response.status}: ${await response.text()}`);
@@ -58,7 +60,7 @@ export async function runForEach(api: string, c: ForEachCase, timeoutMs: number)
   const created = await post(`/api/v1/executions/bench/${forEachFlowId(c)}`, '{}', 'application/json');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await fetch(`${api}/api/v1/executions/${created.id}`);
+    const response = await fetch(`${api}/api/v1/executions/${created.id}`, { headers: authHeaders(api) });
     const execution = (await response.json()) as ExecutionState & { taskRunList: unknown[] };
     if (TERMINAL.has(execution.state.current)) {
       const ms = Date.parse(execution.state.endDate!) - Date.parse(execution.state.startDate);

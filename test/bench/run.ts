@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { useToken } from '../support/api.ts';
 import { freePort } from '../support/processes.ts';
 import { type BenchDatabase, createBenchDatabase } from './database.ts';
 import { FOREACH_CASES, runForEach } from './foreach.ts';
@@ -180,6 +181,8 @@ async function main() {
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const secret = randomBytes(16).toString('hex');
   const api = `http://127.0.0.1:${httpPort}`;
+  const adminToken = randomBytes(24).toString('hex');
+  useToken(api, adminToken);
   // the secret goes by flag as the brief's command line does; it is a throwaway per run
   const server = spawnRoost(
     'control-plane',
@@ -187,7 +190,7 @@ async function main() {
       .concat(['--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1', '--agent-secret', secret])
       .concat(['--data-dir', tempDir('roost-bench-server-')]),
     join(OUT, 'server.log'),
-    {},
+    { ROOST_ADMIN_TOKEN: adminToken },
     nodeArgs,
   );
   undo.push(() => server.stop());

@@ -1,6 +1,8 @@
 // The `sequential-N` scenario: one flow of N strictly sequential trivial Return tasks; one execution
 // is started over REST, waited for, and measured from the server's own timestamps.
 
+import { authHeaders } from '../support/api.ts';
+
 interface History {
   state: string;
   date: string;
@@ -55,14 +57,17 @@ async function request(url: string, init: RequestInit): Promise<unknown> {
 export async function applyFlow(api: string, tasks: number): Promise<void> {
   await request(`${api}/api/v1/flows`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-yaml' },
+    headers: { ...authHeaders(api), 'content-type': 'application/x-yaml' },
     body: sequentialFlow(tasks),
   });
 }
 
 /** Reads server-sent events until the server closes the stream; returns the last execution sent. */
 async function follow(api: string, id: string, signal: AbortSignal): Promise<ExecutionJson | undefined> {
-  const response = await fetch(`${api}/api/v1/executions/${id}/follow`, { signal });
+  const response = await fetch(`${api}/api/v1/executions/${id}/follow`, {
+    signal,
+    headers: authHeaders(api),
+  });
   if (!response.ok || !response.body) throw new Error(`follow ${id}: HTTP ${response.status}`);
   const decoder = new TextDecoder();
   let buffered = '';
@@ -85,7 +90,10 @@ async function follow(api: string, id: string, signal: AbortSignal): Promise<Exe
 
 async function poll(api: string, id: string, everyMs: number, signal: AbortSignal): Promise<ExecutionJson> {
   for (;;) {
-    const execution = (await request(`${api}/api/v1/executions/${id}`, { signal })) as ExecutionJson;
+    const execution = (await request(`${api}/api/v1/executions/${id}`, {
+      signal,
+      headers: authHeaders(api),
+    })) as ExecutionJson;
     if (TERMINAL.has(execution.state.current)) return execution;
     await new Promise((done) => setTimeout(done, everyMs));
   }
@@ -102,7 +110,9 @@ export interface Started {
 /** A short account of where an execution stands, for errors. */
 async function describe(api: string, id: string): Promise<string> {
   try {
-    const execution = (await request(`${api}/api/v1/executions/${id}`, {})) as ExecutionJson;
+    const execution = (await request(`${api}/api/v1/executions/${id}`, {
+      headers: authHeaders(api),
+    })) as ExecutionJson;
     const runs = execution.taskRunList.map((run) => `${run.taskId}:${run.state.current}`);
     return `execution ${id} is ${execution.state.current}; task runs: ${runs.slice(-5).join(' ') || 'none'} (${runs.length} in all)`;
   } catch (error) {
@@ -131,7 +141,7 @@ export async function runOnce(
   try {
     const created = (await request(`${api}/api/v1/executions/${NAMESPACE}/${flowId(tasks)}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...authHeaders(api), 'content-type': 'application/json' },
       body: '{}',
       signal,
     })) as ExecutionJson;

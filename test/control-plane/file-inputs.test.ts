@@ -5,7 +5,7 @@ import { createExecution } from '../../control-plane/executor/index.ts';
 import { silentLogger } from '../../control-plane/logger.ts';
 import type { LocalStorage } from '../../control-plane/storage/index.ts';
 import { buildApp } from '../../control-plane/webserver/webserver.ts';
-import { applyFlow, call, type ExecutionJson } from '../support/api.ts';
+import { applyFlow, authHeaders, call, type ExecutionJson } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
 
@@ -41,6 +41,7 @@ describe('FILE inputs', () => {
     const response = await fetch(`${plane.api}/api/v1/executions/company.team/upload`, {
       method: 'POST',
       body,
+      headers: authHeaders(plane.api),
     });
     return {
       status: response.status,
@@ -85,6 +86,7 @@ describe('FILE inputs', () => {
     });
     const download = await fetch(
       `${plane.api}/api/v1/executions/${id}/file?path=${encodeURIComponent(inputs.data ?? '')}`,
+      { headers: authHeaders(plane.api) },
     );
     expect(download.status).toBe(200);
     expect(download.headers.get('content-disposition')).toContain('report%201.csv');
@@ -140,7 +142,7 @@ describe('FILE inputs', () => {
 
   it('refuses a file over the upload limit with 413, creating and keeping nothing', async () => {
     const { repository } = plane.server.database;
-    const app = buildApp(
+    const { app } = buildApp(
       {
         repository,
         logger: silentLogger(),
@@ -151,13 +153,13 @@ describe('FILE inputs', () => {
         resumeErrors: async () => [],
         watchExecution: () => () => {},
       },
-      { maxUploadBytes: 16 },
+      { maxUploadBytes: 16, auth: false },
     );
     try {
       const before = await executions();
       const files = storedFiles();
       const body = form({}, { data: ['big.txt', 'x'.repeat(1000)] });
-      const request = new Request('http://x/', { method: 'POST', body });
+      const request = new Request('http://x/', { method: 'POST', body, headers: authHeaders(plane.api) });
       const response = await app.inject({
         method: 'POST',
         url: '/api/v1/executions/company.team/upload',
@@ -177,7 +179,9 @@ describe('FILE inputs', () => {
     const first = (await post(form({}, { data: ['one.txt', 'one'] }))).body;
     const second = (await post(form({}, { data: ['two.txt', 'two'] }))).body;
     const get = (id: string, path: string) =>
-      fetch(`${plane.api}/api/v1/executions/${id}/file?path=${encodeURIComponent(path)}`);
+      fetch(`${plane.api}/api/v1/executions/${id}/file?path=${encodeURIComponent(path)}`, {
+        headers: authHeaders(plane.api),
+      });
     expect((await get(first.id, second.inputs.data ?? '')).status).toBe(403);
     expect((await get(first.id, `${first.inputs.data}/../../../../../../../etc/passwd`)).status).toBe(403);
     const traversal = `kestra:///company/team/upload/executions/${first.id}/inputs/../../${second.id}/inputs/data/two.txt`;

@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyFlow, call, type ExecutionJson, waitForEnd } from '../support/api.ts';
+import { applyFlow, authHeaders, call, type ExecutionJson, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess, until } from '../support/in-process.ts';
 
@@ -123,6 +123,7 @@ tasks:
     const response = await fetch(`${plane.api}/api/v1/executions/company.team/files`, {
       method: 'POST',
       body,
+      headers: authHeaders(plane.api),
     });
     expect(response.status).toBe(200);
     const created = (await response.json()) as ExecutionJson;
@@ -146,6 +147,7 @@ tasks:
 
     const download = await fetch(
       `${plane.api}/api/v1/executions/${created.id}/file?path=${encodeURIComponent(uri)}`,
+      { headers: authHeaders(plane.api) },
     );
     expect(await download.text()).toBe('HELLO FILES\n');
   }, 60_000);
@@ -154,7 +156,11 @@ tasks:
     const body = new FormData();
     body.append('data', new Blob(['other\n']), 'other.txt');
     const other = (await (
-      await fetch(`${plane.api}/api/v1/executions/company.team/files`, { method: 'POST', body })
+      await fetch(`${plane.api}/api/v1/executions/company.team/files`, {
+        method: 'POST',
+        body,
+        headers: authHeaders(plane.api),
+      })
     ).json()) as ExecutionJson & { inputs: { data: string } };
     await waitForEnd(plane.api, other.id);
 

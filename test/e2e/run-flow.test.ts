@@ -93,14 +93,16 @@ describe('a flow run end to end on a separate agent process', () => {
       file,
       'id: fails\nnamespace: e2e\ntasks:\n  - id: boom\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands:\n      - exit 3\n',
     );
-    const apply = processes.spawn('cli apply', ['flow', 'apply', file, '--server', cp.api], {});
+    const apply = processes.spawn('cli apply', ['flow', 'apply', file, '--server', cp.api], {
+      ROOST_TOKEN: cp.adminToken,
+    });
     expect(await apply.exited).toBe(0);
     expect(apply.output).toContain('e2e.fails revision 1');
 
     const ok = processes.spawn(
       'cli run ok',
       ['execution', 'run', 'e2e', 'three-tasks', '--input', 'who=cli', '--wait', '--server', cp.api],
-      {},
+      { ROOST_TOKEN: cp.adminToken },
     );
     expect(await ok.exited).toBe(0);
     expect(ok.output).toMatch(/ended SUCCESS/);
@@ -108,7 +110,7 @@ describe('a flow run end to end on a separate agent process', () => {
     const failed = processes.spawn(
       'cli run fails',
       ['execution', 'run', 'e2e', 'fails', '--wait', '--server', cp.api],
-      {},
+      { ROOST_TOKEN: cp.adminToken },
     );
     expect(await failed.exited).toBe(1);
     expect(failed.output).toMatch(/boom: FAILED/);
@@ -117,7 +119,7 @@ describe('a flow run end to end on a separate agent process', () => {
     const missing = processes.spawn(
       'cli run missing',
       ['execution', 'run', 'e2e', 'nope', '--server', cp.api],
-      {},
+      { ROOST_TOKEN: cp.adminToken },
     );
     expect(await missing.exited).toBe(1);
     expect(missing.output).toContain('flow e2e.nope does not exist');

@@ -28,6 +28,31 @@ describe.each(drivers)('repository on %s', (driver) => {
     expect((await repo.flows.revision('ns', 'f', 1))?.source).toBe('id: f # one');
   });
 
+  it('finds API tokens and sessions by hash only while they are live, and keeps names unique', async () => {
+    const { access } = db.repository;
+    const now = new Date();
+    const later = new Date(now.getTime() + 60_000);
+    const earlier = new Date(now.getTime() - 60_000);
+    const token = { id: newId(), name: 'ci', role: 'viewer', tokenHash: 'hash-ci', expiresAt: later };
+    expect(await access.createToken(token)).toMatchObject({ name: 'ci' });
+    expect(await access.createToken({ ...token, id: newId(), tokenHash: 'other' })).toBeUndefined();
+    expect((await access.tokenByHash('hash-ci', now))?.id).toBe(token.id);
+    expect(await access.tokenByHash('hash-ci', new Date(later.getTime() + 1))).toBeUndefined();
+    expect(await access.revokeToken('ci')).toBe(true);
+    expect(await access.tokenByHash('hash-ci', now)).toBeUndefined();
+
+    const user = await access.createUser({ id: newId(), name: 'ann', role: 'admin', passwordHash: 'x' });
+    await access.createSession(
+      { id: newId(), userId: user!.id, secretHash: 'old', expiresAt: earlier },
+      earlier,
+    );
+    await access.createSession({ id: newId(), userId: user!.id, secretHash: 'live', expiresAt: later }, now);
+    expect((await access.sessionByHash('live', now))?.user.name).toBe('ann');
+    expect(await access.sessionByHash('old', now)).toBeUndefined();
+    expect(await access.deleteUser('ann')).toBe(true);
+    expect(await access.sessionByHash('live', now)).toBeUndefined();
+  });
+
   it('rolls back every write of a failed transaction', async () => {
     const repo = db.repository;
     await expect(

@@ -1,4 +1,19 @@
 // A tiny REST client for tests, and a wait for an execution to end (by following its event stream).
+// The API authenticates callers: the helpers that start a control plane register its admin token here
+// under its base URL, and every call to that URL carries it (pass `token` to call as someone else,
+// or `null` to call with no credentials).
+
+const tokens = new Map<string, string>();
+
+/** Calls to `api` carry this bearer token from now on. */
+export function useToken(api: string, token: string): void {
+  tokens.set(api, token);
+}
+
+export function authHeaders(api: string, token?: string | null): Record<string, string> {
+  const bearer = token === undefined ? tokens.get(api) : token;
+  return bearer ? { authorization: `Bearer ${bearer}` } : {};
+}
 export interface ExecutionJson {
   id: string;
   state: {
@@ -24,12 +39,12 @@ export async function call<T = unknown>(
   path: string,
   body?: unknown,
   type = 'application/json',
+  token?: string | null,
 ) {
   const response = await fetch(`${api}${path}`, {
     method,
-    ...(body === undefined
-      ? {}
-      : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': type } }),
+    headers: { ...authHeaders(api, token), ...(body === undefined ? {} : { 'content-type': type }) },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
@@ -86,7 +101,10 @@ export async function waitForExecution(
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   let last: ExecutionJson | undefined;
   try {
-    const response = await fetch(`${api}/api/v1/executions/${id}/follow`, { signal: controller.signal });
+    const response = await fetch(`${api}/api/v1/executions/${id}/follow`, {
+      signal: controller.signal,
+      headers: authHeaders(api),
+    });
     const decoder = new TextDecoder();
     let buffer = '';
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {

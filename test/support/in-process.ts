@@ -1,26 +1,32 @@
 // A whole control plane in the test process (standalone mode against this file's database), and
 // in-process agents connected to it over real MQTT, for tests that need no separate processes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from '../../agent/index.ts';
 import { defaultConfig } from '../../control-plane/config.ts';
 import { silentLogger } from '../../control-plane/logger.ts';
 import { type RunningServer, startServer } from '../../control-plane/server.ts';
+import { useToken } from './api.ts';
 import { freePort } from './processes.ts';
+
+/** The admin token of control planes started by the test helpers. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export interface InProcessPlane {
   server: RunningServer;
   api: string;
   mqttUrl: string;
   secret: string;
+  /** an admin API token (calls through test/support/api.ts carry it already) */
+  adminToken: string;
   agent(id: string, labels?: Record<string, string>, slots?: number): Promise<Agent>;
   stop(): Promise<void>;
 }
 
 export async function startInProcess(
   databaseUrl: string,
-  options: { leaseMs?: number } = {},
+  options: { leaseMs?: number; tls?: { certFile: string; keyFile: string } } = {},
 ): Promise<InProcessPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-inproc-'));
   const secret = 'in-process-secret';
@@ -36,19 +42,26 @@ export async function startInProcess(
       mqttPort: await freePort(),
       mqttHost: '127.0.0.1',
       agentSecret: secret,
+      adminToken: TEST_ADMIN_TOKEN,
+      tlsCert: options.tls?.certFile,
+      tlsKey: options.tls?.keyFile,
       leaseMs: options.leaseMs ?? 30_000,
     },
   });
+  const api = `${options.tls ? 'https' : 'http'}://127.0.0.1:${server.httpPort}`;
+  useToken(api, TEST_ADMIN_TOKEN);
   const agents: Agent[] = [];
-  const mqttUrl = `mqtt://127.0.0.1:${server.mqttPort}`;
+  const mqttUrl = `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${server.mqttPort}`;
   return {
     server,
-    api: `http://127.0.0.1:${server.httpPort}`,
+    api,
     mqttUrl,
     secret,
+    adminToken: TEST_ADMIN_TOKEN,
     async agent(id, labels = {}, slots = 2) {
       const agent = new Agent({
         url: mqttUrl,
+        ...(options.tls ? { tls: { ca: readFileSync(options.tls.certFile, 'utf8') } } : {}),
         agentId: id,
         secret,
         serverUrl: `http://127.0.0.1:${server.httpPort}`,

@@ -5,8 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { useToken } from './api.ts';
 
 const ROOST = resolve(import.meta.dirname, '../../bin/roost.mjs');
+
+/** The admin token of control-plane processes started here (calls through api.ts carry it). */
+export const PROCESS_ADMIN_TOKEN = 'process-admin-token-0123456789';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -86,11 +90,13 @@ export class Processes {
     return dir;
   }
 
-  spawn(name: string, args: string[], env: Record<string, string>): RoostProcess {
+  /** Runs `roost ...args`; `input`, when given, is written to its standard input. */
+  spawn(name: string, args: string[], env: Record<string, string>, input?: string): RoostProcess {
     const child = spawn(process.execPath, [ROOST, ...args], {
       env: { ...process.env, ROOST_LOG_FORMAT: 'pretty', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (input !== undefined) child.stdin?.end(input);
     const proc = new RoostProcess(name, child);
     this.all.push(proc);
     return proc;
@@ -116,14 +122,18 @@ export class Processes {
       {
         ROOST_DATABASE_URL: options.databaseUrl,
         ROOST_AGENT_SECRET: options.secret,
+        ROOST_ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
         ROOST_DATA_DIR: this.tempDir('server'),
         ...(options.leaseMs ? { ROOST_LEASE_MS: String(options.leaseMs) } : {}),
       },
     );
     await proc.waitFor(/Roost standalone is running/);
+    const api = `http://127.0.0.1:${port}`;
+    useToken(api, PROCESS_ADMIN_TOKEN);
     return {
       proc,
-      api: `http://127.0.0.1:${port}`,
+      api,
+      adminToken: PROCESS_ADMIN_TOKEN,
       mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
       wsUrl: `ws://127.0.0.1:${port}/mqtt`,
     };

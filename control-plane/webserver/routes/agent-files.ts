@@ -25,20 +25,12 @@ interface FileQuery {
   uri?: string;
 }
 
-/** The agent id of a request whose `authorization: Basic` credentials the deps accept; otherwise 401. */
-async function authenticatedAgent(request: FastifyRequest, deps: WebserverDeps): Promise<string> {
-  const header = request.headers.authorization ?? '';
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
-  const decoded = match?.[1] ? Buffer.from(match[1], 'base64').toString('utf8') : '';
-  const colon = decoded.indexOf(':');
-  const agentId = colon > 0 ? decoded.slice(0, colon) : '';
-  if (!agentId || !(await deps.verifyAgent(agentId, Buffer.from(decoded.slice(colon + 1))))) {
-    throw new RoostError(
-      'ROOST_UNAUTHORIZED',
-      'agent credentials are missing or wrong (HTTP Basic agentId:secret)',
-    );
-  }
-  return agentId;
+/** The agent the access hook authenticated (the route's access is `agent`). */
+function authenticatedAgent(request: FastifyRequest): string {
+  const principal = request.principal;
+  if (principal?.kind !== 'agent')
+    throw new RoostError('ROOST_UNAUTHORIZED', 'agent credentials are missing');
+  return principal.agentId;
 }
 
 interface Lease {
@@ -86,34 +78,42 @@ export function agentFileRoutes(app: FastifyInstance, deps: WebserverDeps, maxUp
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-    scope.put<{ Querystring: FileQuery }>(AGENT_FILES_PATH, async (request) => {
-      const agentId = await authenticatedAgent(request, deps);
-      const lease = await leaseOf(deps, agentId, request.query);
-      const name = request.query.name ?? '';
-      if (!name.split('/').every(isSafeSegment)) {
-        throw new RoostError('ROOST_BAD_REQUEST', `'${name.slice(0, 200)}' is not a relative file name`);
-      }
-      const uri = taskRunFileUri(lease.scope, lease.taskId, lease.job.taskRunId, name);
-      const body = request.body as Readable | undefined;
-      if (!body) throw new RoostError('ROOST_BAD_REQUEST', 'the file content is missing');
-      return deps.storage.put(uri, body, { maxBytes: maxUploadBytes });
-    });
+    scope.put<{ Querystring: FileQuery }>(
+      AGENT_FILES_PATH,
+      { config: { access: 'agent' } },
+      async (request) => {
+        const agentId = authenticatedAgent(request);
+        const lease = await leaseOf(deps, agentId, request.query);
+        const name = request.query.name ?? '';
+        if (!name.split('/').every(isSafeSegment)) {
+          throw new RoostError('ROOST_BAD_REQUEST', `'${name.slice(0, 200)}' is not a relative file name`);
+        }
+        const uri = taskRunFileUri(lease.scope, lease.taskId, lease.job.taskRunId, name);
+        const body = request.body as Readable | undefined;
+        if (!body) throw new RoostError('ROOST_BAD_REQUEST', 'the file content is missing');
+        return deps.storage.put(uri, body, { maxBytes: maxUploadBytes });
+      },
+    );
 
-    scope.get<{ Querystring: FileQuery }>(AGENT_FILES_PATH, async (request, reply) => {
-      const agentId = await authenticatedAgent(request, deps);
-      const lease = await leaseOf(deps, agentId, request.query);
-      const uri = request.query.uri ?? '';
-      if (!isUnder(uri, executionSegments(lease.scope))) {
-        throw new RoostError(
-          'ROOST_FORBIDDEN',
-          `${uri.slice(0, 300)} is not a file of execution ${lease.scope.executionId}, which job ${lease.job.id} belongs to`,
-        );
-      }
-      const file = await deps.storage.get(uri);
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-length', file.size)
-        .send(file.content);
-    });
+    scope.get<{ Querystring: FileQuery }>(
+      AGENT_FILES_PATH,
+      { config: { access: 'agent' } },
+      async (request, reply) => {
+        const agentId = authenticatedAgent(request);
+        const lease = await leaseOf(deps, agentId, request.query);
+        const uri = request.query.uri ?? '';
+        if (!isUnder(uri, executionSegments(lease.scope))) {
+          throw new RoostError(
+            'ROOST_FORBIDDEN',
+            `${uri.slice(0, 300)} is not a file of execution ${lease.scope.executionId}, which job ${lease.job.id} belongs to`,
+          );
+        }
+        const file = await deps.storage.get(uri);
+        return reply
+          .header('content-type', 'application/octet-stream')
+          .header('content-length', file.size)
+          .send(file.content);
+      },
+    );
   });
 }

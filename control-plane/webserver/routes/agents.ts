@@ -52,7 +52,7 @@ function parseGroup(body: unknown): {
 export function agentRoutes(app: FastifyInstance, deps: WebserverDeps) {
   const { repository } = deps;
 
-  app.get('/api/v1/agents', async () => {
+  app.get('/api/v1/agents', { config: { access: 'viewer' } }, async () => {
     const groups = (await repository.agents.workerGroups()).map((g) => ({
       key: g.key,
       selector: g.selector,
@@ -73,18 +73,24 @@ export function agentRoutes(app: FastifyInstance, deps: WebserverDeps) {
     });
   });
 
-  app.get('/api/v1/worker-groups', async () => repository.agents.workerGroups());
+  app.get('/api/v1/worker-groups', { config: { access: 'viewer' } }, async () =>
+    repository.agents.workerGroups(),
+  );
 
-  app.post('/api/v1/worker-groups', async (request, reply) => {
+  app.post('/api/v1/worker-groups', { config: { access: 'admin' } }, async (request, reply) => {
     const group = parseGroup(request.body);
     const row = await repository.transaction((tx) => tx.agents.saveWorkerGroup(group));
     return reply.status(201).send(row);
   });
 
-  app.delete<{ Params: { key: string } }>('/api/v1/worker-groups/:key', async (request, reply) => {
-    const deleted = await repository.transaction((tx) => tx.agents.deleteWorkerGroup(request.params.key));
-    if (!deleted)
-      throw new RoostError('ROOST_NOT_FOUND', `worker group ${request.params.key} does not exist`);
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: { key: string } }>(
+    '/api/v1/worker-groups/:key',
+    { config: { access: 'admin' } },
+    async (request, reply) => {
+      const deleted = await repository.transaction((tx) => tx.agents.deleteWorkerGroup(request.params.key));
+      if (!deleted)
+        throw new RoostError('ROOST_NOT_FOUND', `worker group ${request.params.key} does not exist`);
+      return reply.status(204).send();
+    },
+  );
 }

@@ -123,6 +123,7 @@ export function executionFileRoutes(app: FastifyInstance, deps: WebserverDeps) {
 
   app.get<{ Params: { id: string }; Querystring: { path?: string } }>(
     '/api/v1/executions/:id/file',
+    { config: { access: 'viewer' } },
     async (request, reply) => {
       const uri = await fileOf(request.params.id, request.query.path);
       const file = await deps.storage.get(uri);
@@ -137,6 +138,7 @@ export function executionFileRoutes(app: FastifyInstance, deps: WebserverDeps) {
 
   app.get<{ Params: { id: string }; Querystring: { path?: string } }>(
     '/api/v1/executions/:id/file/metas',
+    { config: { access: 'viewer' } },
     async (request) => {
       const uri = await fileOf(request.params.id, request.query.path);
       const file = await deps.storage.get(uri);

@@ -47,6 +47,7 @@ export function executionRoutes(app: FastifyInstance, deps: WebserverDeps) {
 
   app.post<{ Params: { namespace: string; id: string }; Querystring: { labels?: string | string[] } }>(
     '/api/v1/executions/:namespace/:id',
+    { config: { access: 'operator' } },
     async (request) => {
       const { namespace, id: flowId } = request.params;
       const labels = parseLabels(request.query.labels);
@@ -80,6 +81,7 @@ export function executionRoutes(app: FastifyInstance, deps: WebserverDeps) {
 
   app.get<{ Querystring: { namespace?: string; flowId?: string; size?: string } }>(
     '/api/v1/executions/search',
+    { config: { access: 'viewer' } },
     async (request) => {
       const { namespace, flowId, size } = request.query;
       const rows = await repository.executions.list({
@@ -91,39 +93,55 @@ export function executionRoutes(app: FastifyInstance, deps: WebserverDeps) {
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/executions/:id', (request) => load(request.params.id));
+  app.get<{ Params: { id: string } }>('/api/v1/executions/:id', { config: { access: 'viewer' } }, (request) =>
+    load(request.params.id),
+  );
 
   /** Kestra's kill: running task runs (and their processes on agents) are killed; nothing new starts. */
-  app.delete<{ Params: { id: string } }>('/api/v1/executions/:id/kill', async (request, reply) => {
-    const execution = await repository.executions.get(request.params.id);
-    if (!execution) throw new RoostError('ROOST_NOT_FOUND', `execution ${request.params.id} does not exist`);
-    if (isTerminal(execution.state)) {
-      throw new RoostError('ROOST_CONFLICT', `execution ${execution.id} already ended ${execution.state}`);
-    }
-    await deps.signalExecution(execution.id, { type: 'kill' });
-    return reply.status(202).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/executions/:id/kill',
+    { config: { access: 'operator' } },
+    async (request, reply) => {
+      const execution = await repository.executions.get(request.params.id);
+      if (!execution)
+        throw new RoostError('ROOST_NOT_FOUND', `execution ${request.params.id} does not exist`);
+      if (isTerminal(execution.state)) {
+        throw new RoostError('ROOST_CONFLICT', `execution ${execution.id} already ended ${execution.state}`);
+      }
+      await deps.signalExecution(execution.id, { type: 'kill' });
+      return reply.status(202).send();
+    },
+  );
 
   /** Kestra's resume of a paused execution, with the inputs its Pause tasks declare in `onResume`. */
-  app.post<{ Params: { id: string } }>('/api/v1/executions/:id/resume', async (request, reply) => {
-    const execution = await repository.executions.get(request.params.id);
-    if (!execution) throw new RoostError('ROOST_NOT_FOUND', `execution ${request.params.id} does not exist`);
-    if (execution.state !== 'PAUSED') {
-      throw new RoostError('ROOST_CONFLICT', `execution ${execution.id} is ${execution.state}, not PAUSED`);
-    }
-    const inputs = inputsOf(request.body);
-    const errors = await deps.resumeErrors(execution.id, inputs);
-    if (errors.length)
-      throw new RoostError('ROOST_INPUT_INVALID', errors.join('; '), { details: { errors } });
-    await deps.signalExecution(execution.id, { type: 'resume', inputs });
-    return reply.status(204).send();
-  });
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/executions/:id/resume',
+    { config: { access: 'operator' } },
+    async (request, reply) => {
+      const execution = await repository.executions.get(request.params.id);
+      if (!execution)
+        throw new RoostError('ROOST_NOT_FOUND', `execution ${request.params.id} does not exist`);
+      if (execution.state !== 'PAUSED') {
+        throw new RoostError('ROOST_CONFLICT', `execution ${execution.id} is ${execution.state}, not PAUSED`);
+      }
+      const inputs = inputsOf(request.body);
+      const errors = await deps.resumeErrors(execution.id, inputs);
+      if (errors.length)
+        throw new RoostError('ROOST_INPUT_INVALID', errors.join('; '), { details: { errors } });
+      await deps.signalExecution(execution.id, { type: 'resume', inputs });
+      return reply.status(204).send();
+    },
+  );
 
   /** Sends the execution on every change, as server-sent events, until it ends. */
-  app.get<{ Params: { id: string } }>('/api/v1/executions/:id/follow', async (request, reply) => {
-    const first = await load(request.params.id);
-    followExecution(reply, deps, request.params.id, first);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/executions/:id/follow',
+    { config: { access: 'viewer' } },
+    async (request, reply) => {
+      const first = await load(request.params.id);
+      followExecution(reply, deps, request.params.id, first);
+    },
+  );
 }
 
 function followExecution(

@@ -25,7 +25,7 @@ export function flowRoutes(app: FastifyInstance, deps: WebserverDeps) {
   const { repository } = deps;
 
   /** Stores the flow as a new revision (or keeps the current one when the source is unchanged). */
-  app.post('/api/v1/flows', async (request, reply) => {
+  app.post('/api/v1/flows', { config: { access: 'admin' } }, async (request, reply) => {
     const source = sourceOf(request.body);
     const { flow, errors } = validateFlowSource(source);
     if (!flow) throw flowError(errors);
@@ -35,24 +35,28 @@ export function flowRoutes(app: FastifyInstance, deps: WebserverDeps) {
     return reply.status(created ? 201 : 200).send(flowJson(row));
   });
 
-  app.put<{ Params: { namespace: string; id: string } }>('/api/v1/flows/:namespace/:id', async (request) => {
-    const source = sourceOf(request.body);
-    const { flow, errors } = validateFlowSource(source);
-    if (!flow) throw flowError(errors);
-    const { namespace, id } = request.params;
-    if (flow.namespace !== namespace || flow.id !== id) {
-      throw new RoostError(
-        'ROOST_BAD_REQUEST',
-        `the flow's namespace and id (${flow.namespace}.${flow.id}) differ from the path (${namespace}.${id})`,
+  app.put<{ Params: { namespace: string; id: string } }>(
+    '/api/v1/flows/:namespace/:id',
+    { config: { access: 'admin' } },
+    async (request) => {
+      const source = sourceOf(request.body);
+      const { flow, errors } = validateFlowSource(source);
+      if (!flow) throw flowError(errors);
+      const { namespace, id } = request.params;
+      if (flow.namespace !== namespace || flow.id !== id) {
+        throw new RoostError(
+          'ROOST_BAD_REQUEST',
+          `the flow's namespace and id (${flow.namespace}.${flow.id}) differ from the path (${namespace}.${id})`,
+        );
+      }
+      const { row } = await repository.transaction((tx) =>
+        tx.flows.save(namespace, id, source, flow as unknown as Record<string, unknown>),
       );
-    }
-    const { row } = await repository.transaction((tx) =>
-      tx.flows.save(namespace, id, source, flow as unknown as Record<string, unknown>),
-    );
-    return flowJson(row);
-  });
+      return flowJson(row);
+    },
+  );
 
-  app.post('/api/v1/flows/validate', async (request) => {
+  app.post('/api/v1/flows/validate', { config: { access: 'viewer' } }, async (request) => {
     const { flow, errors } = validateFlowSource(sourceOf(request.body));
     return [
       {
@@ -64,10 +68,11 @@ export function flowRoutes(app: FastifyInstance, deps: WebserverDeps) {
   });
 
   /** The JSON Schema of a whole flow document (for editors' completion and validation). */
-  app.get('/api/v1/plugins/schemas/flow', async () => flowJsonSchema());
+  app.get('/api/v1/plugins/schemas/flow', { config: { access: 'viewer' } }, async () => flowJsonSchema());
 
   app.get<{ Params: { namespace: string; id: string }; Querystring: { revision?: string } }>(
     '/api/v1/flows/:namespace/:id',
+    { config: { access: 'viewer' } },
     async (request) => {
       const { namespace, id } = request.params;
       const revision = request.query.revision === undefined ? undefined : Number(request.query.revision);
@@ -81,17 +86,20 @@ export function flowRoutes(app: FastifyInstance, deps: WebserverDeps) {
     },
   );
 
-  app.get<{ Params: { namespace: string } }>('/api/v1/flows/:namespace', async (request) =>
-    (await repository.flows.list(request.params.namespace)).map(flowJson),
+  app.get<{ Params: { namespace: string } }>(
+    '/api/v1/flows/:namespace',
+    { config: { access: 'viewer' } },
+    async (request) => (await repository.flows.list(request.params.namespace)).map(flowJson),
   );
 
-  app.get('/api/v1/flows/search', async () => {
+  app.get('/api/v1/flows/search', { config: { access: 'viewer' } }, async () => {
     const results = (await repository.flows.list()).map(flowJson);
     return { results, total: results.length };
   });
 
   app.delete<{ Params: { namespace: string; id: string } }>(
     '/api/v1/flows/:namespace/:id',
+    { config: { access: 'admin' } },
     async (request, reply) => {
       const { namespace, id } = request.params;
       const deleted = await repository.transaction((tx) => tx.flows.delete(namespace, id));

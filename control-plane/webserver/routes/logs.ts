@@ -9,6 +9,7 @@ const LEVELS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']);
 export function logRoutes(app: FastifyInstance, deps: WebserverDeps) {
   app.get<{ Params: { executionId: string }; Querystring: { minLevel?: string; taskRunId?: string } }>(
     '/api/v1/logs/:executionId',
+    { config: { access: 'viewer' } },
     async (request) => {
       const { executionId } = request.params;
       const { minLevel, taskRunId } = request.query;
