@@ -78,7 +78,11 @@ export async function runFlowWithFiles(
   const body = new FormData();
   for (const [name, value] of Object.entries(inputs)) body.append(name, String(value));
   for (const [name, content] of Object.entries(files)) body.append(name, new Blob([content]), `${name}.txt`);
-  const response = await fetch(`${api}/api/v1/executions/${namespace}/${flowId}`, { method: 'POST', body });
+  const response = await fetch(`${api}/api/v1/executions/${namespace}/${flowId}`, {
+    method: 'POST',
+    body,
+    headers: authHeaders(api),
+  });
   const created = (await response.json()) as ExecutionJson;
   if (response.status >= 300) throw new Error(`execution refused: ${JSON.stringify(created)}`);
   return created;
