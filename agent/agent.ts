@@ -129,6 +129,7 @@ export class Agent {
       logger: this.#log.child('session'),
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       helloRetryMs: o.helloRetryMs ?? 5_000,
+      storeCredential: o.storeCredential,
       maintenance: () => Boolean(o.maintenance) || this.#state !== AgentState.running,
       accepting: () => this.#state === AgentState.running,
       halt: (reason) => void this.#halt(reason),

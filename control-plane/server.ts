@@ -7,7 +7,8 @@ import { Agent } from '../agent/index.ts';
 import { newSecret, RoostError } from '../protocol/index.ts';
 import { PlaceholderComponent } from './components.ts';
 import { authEnabled, type ServerConfig } from './config.ts';
-import { Broker, Dispatcher, secretMatches } from './dispatcher/index.ts';
+import { Broker, Dispatcher } from './dispatcher/index.ts';
+import { agentVerifier } from './enrolment/index.ts';
 import { createExecution, Executor, inlineLink } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
@@ -18,7 +19,8 @@ export interface RunningServer {
   readonly httpPort: number;
   /** the MQTT TCP port, or undefined when TCP is off or its port was taken */
   readonly mqttPort: number | undefined;
-  readonly agentSecret: string;
+  /** the shared secret of agents that did not enrol (always set in local mode; optional in standalone) */
+  readonly agentSecret: string | undefined;
   readonly database: Database;
   readonly storage: Storage;
   /** whether the API authenticates its callers */
@@ -40,12 +42,13 @@ export interface ServerOptions {
   localAgent?: boolean;
 }
 
-/** The shared secret agents present: configured, or generated once and kept in the data directory. */
-function agentSecretOf(config: ServerConfig, mode: 'local' | 'standalone'): string {
+/**
+ * The shared secret of agents that did not enrol: configured, or (local mode, for its in-process agent)
+ * generated once and kept in the data directory. Standalone without one accepts enrolled agents only.
+ */
+function agentSecretOf(config: ServerConfig, mode: 'local' | 'standalone'): string | undefined {
   if (config.agentSecret) return config.agentSecret;
-  if (mode !== 'local') {
-    throw new Error('set ROOST_AGENT_SECRET (or --agent-secret): agents must present it to connect');
-  }
+  if (mode !== 'local') return undefined;
   const file = join(config.dataDir, 'agent-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const secret = newSecret();
@@ -109,9 +112,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log('repository').info({ driver: database.connection.driver }, 'database ready, migrations applied');
     const firstAdminToken = auth ? await bootstrapAdmin(database.repository, config.adminToken) : undefined;
 
-    // one check of an agent's credential, for the broker and for file transfers
-    const verifyAgent = (_id: string, password: Buffer) => secretMatches(agentSecret, password);
-    const broker = new Broker({ logger: log('broker'), verifyAgent });
+    // one check of agent credentials for the broker and for agent routes of the API
+    const verifyAgent = agentVerifier(database.repository, agentSecret);
+    const broker = new Broker({
+      logger: log('broker'),
+      verifyAgent,
+    });
     await broker.start();
     stops.push(() => broker.close());
     let mqttPort: number | undefined;
@@ -183,7 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const httpPort = await webserver.start();
     stops.push(() => webserver.stop());
 
-    if (options.localAgent ?? mode === 'local') {
+    if (agentSecret && (options.localAgent ?? mode === 'local')) {
       const agent = new Agent({
         url: mqttPort
           ? `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${mqttPort}`

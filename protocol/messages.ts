@@ -100,6 +100,10 @@ export const Result = Type.Object({
 });
 export type Result = Static<typeof Result>;
 
+/** The agent has stored the credential a Credential message gave it; the old one may now be dropped. */
+export const CredentialAck = Type.Object({ ...Envelope, credentialId: Id });
+export type CredentialAck = Static<typeof CredentialAck>;
+
 /** Published by the agent when it connects (online) and set as its last will (offline). */
 export const Status = Type.Object({ ...Envelope, sessionId: Id, online: Type.Boolean() });
 export type Status = Static<typeof Status>;
@@ -170,7 +174,25 @@ export const HeartbeatAck = Type.Object({
 /** A newer session of the same agent connected; this one must stop. */
 export const Superseded = Type.Object({ ...Envelope, kind: Type.Literal('superseded'), sessionId: Id });
 
-export const Control = Type.Union([Welcome, Rejected, ResultAck, LogsAck, Kill, HeartbeatAck, Superseded]);
+/** A new credential for the agent (rotation over the live connection): store it, then acknowledge. */
+export const Credential = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('credential'),
+  credentialId: Id,
+  credential: Type.String({ minLength: 16, maxLength: 256 }),
+});
+export type Credential = Static<typeof Credential>;
+
+export const Control = Type.Union([
+  Welcome,
+  Rejected,
+  ResultAck,
+  LogsAck,
+  Kill,
+  HeartbeatAck,
+  Superseded,
+  Credential,
+]);
 export type Control = Static<typeof Control>;
 export type Welcome = Static<typeof Welcome>;
 export type ResultAck = Static<typeof ResultAck>;
@@ -184,6 +206,7 @@ export const UpSchemas = {
   logs: Logs,
   result: Result,
   status: Status,
+  credential: CredentialAck,
 } as const satisfies Record<string, TSchema>;
 export type UpMessage = { [K in keyof typeof UpSchemas]: Static<(typeof UpSchemas)[K]> };
 

@@ -21,7 +21,14 @@ import {
 import type { ExecutorLink, StoppedJob } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Connection, JobRow, NewJob, Repository, Unlisten } from '../repository/index.ts';
-import { GROUPS_CHANNEL, JOBS_CHANNEL, PROCESS_INSTANCE } from '../repository/index.ts';
+import {
+  AGENTS_CHANNEL,
+  GROUPS_CHANNEL,
+  JOBS_CHANNEL,
+  PROCESS_INSTANCE,
+  parseAgentNotice,
+} from '../repository/index.ts';
+import { onAgentNotice } from './agent-admin.ts';
 import { AgentMessages } from './agent-messages.ts';
 import type { Broker } from './broker.ts';
 import { membershipOf, type WorkerGroupSelector } from './groups.ts';
@@ -53,6 +60,7 @@ export class Dispatcher {
   private groups: WorkerGroupSelector[] = [];
   private unlisten: Unlisten | undefined;
   private unlistenGroups: Unlisten | undefined;
+  private unlistenAgents: Unlisten | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private dispatching: Promise<void> | undefined;
   private dispatchAgain = false;
@@ -90,6 +98,15 @@ export class Dispatcher {
     this.unlistenGroups = await this.options.connection.listen(GROUPS_CHANNEL, () => {
       this.track(this.loadGroups().then(() => this.dispatchSoon()));
     });
+    this.unlistenAgents = await this.options.connection.listen(AGENTS_CHANNEL, (payload) => {
+      const notice = parseAgentNotice(payload);
+      if (notice)
+        this.track(
+          onAgentNotice(this, notice).catch((error) =>
+            this.logger.error({ err: error, ...notice }, 'agent change failed'),
+          ),
+        );
+    });
     await new Promise<void>((resolve) =>
       this.options.broker.aedes.subscribe(ALL_UP_TOPICS, this.deliver, resolve),
     );
@@ -115,6 +132,7 @@ export class Dispatcher {
     );
     await this.unlisten?.();
     await this.unlistenGroups?.();
+    await this.unlistenAgents?.();
     await this.dispatching;
     await Promise.allSettled([...this.inFlight]);
     this.state = 'stopped';
@@ -263,7 +281,8 @@ export class Dispatcher {
     /** slots of the job whose result this transaction records: free once it commits */
     finishing: number,
   ): Promise<JobRow[]> {
-    if (!jobs?.length || session.maintenance || this.state !== 'running') return [];
+    if (!jobs?.length || session.maintenance || session.adminMaintenance || this.state !== 'running')
+      return [];
     const leased: JobRow[] = [];
     let free = this.sessions.freeSlots(session) + finishing;
     const now = this.now();

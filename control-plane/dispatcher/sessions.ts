@@ -16,6 +16,8 @@ export interface AgentSession {
   labels: Record<string, string>;
   slots: number;
   maintenance: boolean;
+  /** put in maintenance by an admin */
+  adminMaintenance?: boolean;
   membership: Membership;
   leases: Map<string, HeldLease>;
   /** a lease of this agent ran out without a heartbeat: it gets no work until it heartbeats again */
@@ -65,7 +67,9 @@ export class Sessions {
 
   /** Sessions that can take work now, starting after the last one served so work spreads evenly. */
   available(): AgentSession[] {
-    const sessions = this.all().filter((s) => !s.maintenance && !s.silent && this.freeSlots(s) > 0);
+    const sessions = this.all().filter(
+      (s) => !s.maintenance && !s.adminMaintenance && !s.silent && this.freeSlots(s) > 0,
+    );
     if (!sessions.length) return sessions;
     const start = this.cursor++ % sessions.length;
     return [...sessions.slice(start), ...sessions.slice(0, start)];

@@ -10,6 +10,7 @@ import { errorHandler } from './errors.ts';
 import { accessRoutes } from './routes/access.ts';
 import { agentFileRoutes } from './routes/agent-files.ts';
 import { agentRoutes } from './routes/agents.ts';
+import { enrolmentRoutes } from './routes/enrolment.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { logRoutes } from './routes/logs.ts';
@@ -73,6 +74,7 @@ export function buildApp(
   logRoutes(app, deps);
   agentRoutes(app, deps);
   agentFileRoutes(app, deps, maxUploadBytes);
+  enrolmentRoutes(app, deps);
   return { app, routes };
 }
 
