@@ -56,7 +56,7 @@ export class PacketLimit extends Transform {
 export function limitPackets(stream: Duplex, onOversize: (error: Error) => void, maxBytes?: number): Duplex {
   const limit = new PacketLimit(maxBytes);
   limit.once('error', (error) => {
-    onOversize(error);
+    if (error instanceof PacketSizeError || error.message.startsWith('malformed')) onOversize(error);
     stream.destroy();
   });
   stream.pipe(limit);
