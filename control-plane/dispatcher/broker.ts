@@ -56,7 +56,8 @@ export class Broker {
           (inAgentTree(client.id, subscription.topic, 'down') && !/[+#]/.test(subscription.topic));
         if (!allowed) {
           this.options.logger.warn({ agentId: client.id, topic: subscription.topic }, 'subscription refused');
-          return done(new Error(`agent ${client.id} may not subscribe to ${subscription.topic}`));
+          // a null subscription is a refusal the client hears (SUBACK 0x80), as MQTT 3.1.1 specifies
+          return done(null, null);
         }
         done(null, subscription);
       },
