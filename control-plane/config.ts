@@ -23,6 +23,8 @@ export interface ServerConfig {
   /** PEM certificate and key files: HTTPS, wss:// and mqtts:// */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** Node runtimes the installer may fetch, besides this server's own (default {dataDir}/runtimes) */
+  runtimesDir: string | undefined;
   logLevel: string;
   logFormat: 'json' | 'pretty' | undefined;
 }
@@ -47,6 +49,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'auth', flag: 'auth', env: 'ROOST_AUTH', type: 'string' },
   { key: 'tlsCert', flag: 'tls-cert', env: 'ROOST_TLS_CERT', type: 'string' },
   { key: 'tlsKey', flag: 'tls-key', env: 'ROOST_TLS_KEY', type: 'string' },
+  { key: 'runtimesDir', flag: 'runtimes-dir', env: 'ROOST_RUNTIMES_DIR', type: 'string' },
   { key: 'logLevel', flag: 'log-level', env: 'ROOST_LOG_LEVEL', type: 'string' },
   { key: 'logFormat', flag: 'log-format', env: 'ROOST_LOG_FORMAT', type: 'string' },
 ];
@@ -66,6 +69,7 @@ export function defaultConfig(mode: 'local' | 'standalone'): ServerConfig {
     auth: undefined,
     tlsCert: undefined,
     tlsKey: undefined,
+    runtimesDir: undefined,
     logLevel: 'info',
     logFormat: undefined,
   };

@@ -15,6 +15,8 @@ import { type Database, openDatabase } from './repository/index.ts';
 import { LocalStorage, type Storage } from './storage/index.ts';
 import { bootstrapAdmin, type RouteAccess, Webserver } from './webserver/index.ts';
 
+const PACKAGE_ROOT = resolve(import.meta.dirname, '..');
+
 export interface RunningServer {
   readonly httpPort: number;
   /** the MQTT TCP port, or undefined when TCP is off or its port was taken */
@@ -183,6 +185,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return () => changes.off(id, listener);
         },
         mqttStream: (stream) => broker.handleStream(stream),
+        install: {
+          script: join(PACKAGE_ROOT, 'installers/install.sh'),
+          bundleDir: join(PACKAGE_ROOT, 'dist'),
+          runtimesDir: resolve(config.runtimesDir ?? join(dataDir, 'runtimes')),
+        },
       },
       { host: config.host, port: config.port, auth, tls },
     );

@@ -13,6 +13,7 @@ import { agentRoutes } from './routes/agents.ts';
 import { enrolmentRoutes } from './routes/enrolment.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { flowRoutes } from './routes/flows.ts';
+import { installRoutes } from './routes/install.ts';
 import { logRoutes } from './routes/logs.ts';
 
 export interface WebserverOptions {
@@ -75,6 +76,7 @@ export function buildApp(
   agentRoutes(app, deps);
   agentFileRoutes(app, deps, maxUploadBytes);
   enrolmentRoutes(app, deps);
+  installRoutes(app, deps);
   return { app, routes };
 }
 
