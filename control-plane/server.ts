@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent } from '../agent/index.ts';
-import { newSecret, RoostError } from '../protocol/index.ts';
+import { newSecret, parseVersionRange, RoostError } from '../protocol/index.ts';
 import { PlaceholderComponent } from './components.ts';
 import { authEnabled, type ServerConfig } from './config.ts';
 import { Broker, Dispatcher } from './dispatcher/index.ts';
@@ -148,6 +148,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger: log('dispatcher'),
       executor: inlineLink(executor),
       leaseMs: config.leaseMs,
+      ...(config.agentVersions
+        ? {
+            agentVersions: parseVersionRange(config.agentVersions, 'ROOST_AGENT_VERSIONS (--agent-versions)'),
+          }
+        : {}),
     });
     executor.on('committed', (committed) => {
       if (committed.jobs.length) dispatcher.jobsCreated(committed.jobs);

@@ -135,6 +135,8 @@ export const Welcome = Type.Object({
   heartbeatIntervalMs: Type.Integer({ minimum: 1 }),
   /** held jobs whose lease this agent no longer has: stop them and forget them */
   drop: Type.Array(JobRef),
+  /** the agent versions this control plane accepts, `MIN..MAX` (either end may be open) */
+  agentVersions: Type.Optional(Type.String({ maxLength: 64 })),
 });
 export const Rejected = Type.Object({
   ...Envelope,
@@ -142,6 +144,7 @@ export const Rejected = Type.Object({
   sessionId: Id,
   protocol: ProtocolRange,
   reason: Type.String(),
+  agentVersions: Type.Optional(Type.String({ maxLength: 64 })),
 });
 export const ResultAck = Type.Object({
   ...Envelope,

@@ -41,6 +41,19 @@ export class AgentMessages {
       });
       return;
     }
+    const versionRefused = d.refusesVersion(hello.agentVersion);
+    if (versionRefused) {
+      d.logger.warn({ agentId, agentVersion: hello.agentVersion }, 'agent refused: version not accepted');
+      d.publish(agentId, 'control', {
+        ...envelope,
+        kind: 'rejected',
+        sessionId: hello.sessionId,
+        protocol: d.protocolRange,
+        reason: versionRefused,
+        ...d.advertisedVersions(),
+      });
+      return;
+    }
     if (d.sessions.isSuperseded(hello.sessionId)) {
       d.publish(agentId, 'control', { ...envelope, kind: 'superseded', sessionId: hello.sessionId });
       return;
@@ -119,6 +132,7 @@ export class AgentMessages {
       leaseMs: d.leaseMs,
       heartbeatIntervalMs: d.heartbeatIntervalMs,
       drop,
+      ...d.advertisedVersions(),
     });
     d.logger.info({ agentId, name: hello.name, labels, slots: hello.slots }, 'agent online');
     d.queued.addMembership(session.membership);

@@ -16,7 +16,10 @@ import {
   parseUpTopic,
   protocolSupported,
   SUPPORTED_PROTOCOL,
+  showRange,
   type UpMessage,
+  type VersionRange,
+  versionInRange,
 } from '../../protocol/index.ts';
 import type { ExecutorLink, StoppedJob } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
@@ -46,6 +49,8 @@ export interface DispatcherOptions {
   executor: ExecutorLink;
   leaseMs?: number;
   heartbeatIntervalMs?: number;
+  /** agent versions accepted (default: any) */
+  agentVersions?: VersionRange;
   /** a task whose agents die this many times fails instead of taking down the fleet (default 2) */
   maxAgentLost?: number;
   now?: () => Date;
@@ -351,6 +356,19 @@ export class Dispatcher {
     } catch (error) {
       this.logger.error({ err: error, agentId: parsed.agentId, kind: parsed.kind }, 'agent message failed');
     }
+  }
+
+  /** The accepted agent versions, as Welcome and Rejected advertise them. */
+  advertisedVersions(): { agentVersions?: string } {
+    const range = this.options.agentVersions;
+    return range ? { agentVersions: showRange(range) } : {};
+  }
+
+  /** Why this agent's version is refused, or undefined when it is accepted. */
+  refusesVersion(agentVersion: string): string | undefined {
+    const range = this.options.agentVersions;
+    if (!range || versionInRange(agentVersion, range)) return undefined;
+    return `agent version ${agentVersion} is outside the range this control plane accepts (${showRange(range)}): upgrade it (re-run install.sh from the control plane)`;
   }
 
   /** Checks a hello's protocol version. */
