@@ -12,6 +12,7 @@ import { loadOrCreateIdentity, storeCredential } from './identity.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
 import { registerCommand } from './register.ts';
 import type { AgentStatus } from './status.ts';
+import { upgradeCommand } from './upgrade.ts';
 
 export interface AgentMainIo {
   env?: NodeJS.ProcessEnv;
@@ -37,6 +38,10 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
   }
   if (command === 'status') {
     await statusCommand(rest, io.env ?? process.env, out);
+    return;
+  }
+  if (command === 'upgrade') {
+    await upgradeCommand(rest, io.env ?? process.env, out);
     return;
   }
   if (command === 'register') {

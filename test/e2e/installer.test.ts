@@ -173,6 +173,14 @@ describe('install.sh', () => {
     expect(existsSync(join(prefix, 'app.previous/roost-agent.mjs'))).toBe(true);
     expect(JSON.parse(readFileSync(join(prefix, 'data/agent.json'), 'utf8')).agentId).toBe(agentId);
 
+    // roost agent upgrade: the control plane's bundle, verified, switched in while idle; --rollback switches back
+    const upgraded = shell('upgrade', `exec ${prefix}/bin/roost-agent upgrade`, { PATH });
+    expect(await upgraded.exited, upgraded.output).toBe(0);
+    expect(upgraded.output).toContain('upgraded to agent 0.1.0 (0.1.0 kept in app.previous)');
+    const rolledBack = shell('rollback', `exec ${prefix}/bin/roost-agent upgrade --rollback`, { PATH });
+    expect(await rolledBack.exited, rolledBack.output).toBe(0);
+    expect(rolledBack.output).toContain('rolled back to agent');
+
     const removed = shell(
       'uninstall',
       `curl -fsSL ${cp.api}/install.sh | sh -s -- --prefix ${prefix} --uninstall`,
