@@ -97,6 +97,13 @@ if [ -n "$UNINSTALL" ]; then
     $SYSTEMCTL daemon-reload >/dev/null 2>&1 || true
     say "removed the $SERVICE service"
   fi
+  for plist in "$HOME/Library/LaunchAgents/dev.roost.agent.plist" /Library/LaunchDaemons/dev.roost.agent.plist; do
+    if [ -f "$plist" ]; then
+      launchctl unload "$plist" >/dev/null 2>&1 || true
+      rm -f "$plist"
+      say "removed the launchd job $plist"
+    fi
+  done
   if [ -d "$PREFIX" ]; then
     rm -rf "$PREFIX"
     say "removed $PREFIX"
@@ -212,6 +219,29 @@ NoNewPrivileges=true
 WantedBy=$WANTED_BY
 EOF
 
+# ---- the launchd job for macOS (written always, like the unit; loaded on macOS unless --no-service) ----
+LABEL=dev.roost.agent
+cat >"$PREFIX/$LABEL.plist" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+  <key>Label</key><string>$LABEL</string>
+  <key>ProgramArguments</key>
+  <array>
+    <string>$PREFIX/bin/roost-agent</string>
+    <string>start</string>
+    <string>--data-dir</string>
+    <string>$DATA</string>
+  </array>
+  <key>RunAtLoad</key><true/>
+  <key>KeepAlive</key><true/>
+  <key>StandardOutPath</key><string>$PREFIX/agent.log</string>
+  <key>StandardErrorPath</key><string>$PREFIX/agent.log</string>
+</dict>
+</plist>
+EOF
+
 if [ -n "$NO_SERVICE" ]; then
   if [ -n "$NO_START" ]; then
     say "installed; start it with: $PREFIX/bin/roost-agent start --data-dir $DATA"
@@ -221,6 +251,20 @@ if [ -n "$NO_SERVICE" ]; then
   rm -rf "$WORK"
   trap - EXIT INT TERM
   exec "$PREFIX/bin/roost-agent" start --data-dir "$DATA"
+fi
+
+if [ "$OS" = darwin ]; then
+  if is_root; then PLIST_DIR=/Library/LaunchDaemons; DOMAIN=system; else PLIST_DIR="$HOME/Library/LaunchAgents"; DOMAIN="gui/$(id -u)"; fi
+  mkdir -p "$PLIST_DIR"
+  launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1 || true
+  cp "$PREFIX/$LABEL.plist" "$PLIST_DIR/$LABEL.plist"
+  if [ -n "$NO_START" ]; then
+    say "installed $PLIST_DIR/$LABEL.plist; start it with: launchctl bootstrap $DOMAIN $PLIST_DIR/$LABEL.plist"
+  else
+    launchctl bootstrap "$DOMAIN" "$PLIST_DIR/$LABEL.plist"
+    say "the agent runs under launchd ($LABEL); log in $PREFIX/agent.log"
+  fi
+  exit 0
 fi
 
 have systemctl || die "systemctl not found: re-run with --no-service, or run $PREFIX/bin/roost-agent start --data-dir $DATA under your own supervisor"

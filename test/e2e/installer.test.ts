@@ -120,6 +120,10 @@ describe('install.sh', () => {
     const installed = agents.body.find((a) => a.name === 'installed-1')!;
     expect(installed.labels).toEqual({ group: 'with-node' });
     expect(done.taskRunList[0]!.attempts[0]!.agentId).toBe(installed.id);
+    // the launchd job macOS would load (generated on every platform, so it can be checked here)
+    const plist = readFileSync(join(prefix, 'dev.roost.agent.plist'), 'utf8');
+    expect(plist).toContain(`<string>${prefix}/bin/roost-agent</string>`);
+    expect(plist).toMatch(/^<\?xml[\s\S]*<\/plist>\n$/);
     if (
       await run('sh', ['-c', 'command -v systemd-analyze']).then(
         () => true,
