@@ -207,4 +207,60 @@ describe('enrolled agents', () => {
     expect(done.state.current).toBe('SUCCESS');
     expect(done.taskRunList[0]!.attempts.at(-1)?.agentId).toBe(id);
   }, 60_000);
+
+  it('manages tokens and agents from the CLI: list without secrets, revoke, relabel, maintenance', async () => {
+    const created = await roost('token', [
+      'agent',
+      'token',
+      'create',
+      '--labels',
+      'site=cli',
+      '--expires',
+      '2h',
+      '--description',
+      'from the cli',
+      '--server',
+      cp.api,
+    ]);
+    expect(created.code).toBe(0);
+    const secret = /(rrt\.\S+)/.exec(created.output)![1]!;
+    const id = secret.split('.')[1]!;
+    const listed = await roost('token list', ['agent', 'token', 'list', '--server', cp.api]);
+    expect(listed.output).toMatch(
+      new RegExp(`${id}\tactive\tuses 0/∞\texpires \\S+\tsite=cli\tfrom the cli`),
+    );
+    expect(listed.output).not.toContain(secret.split('.')[2]!);
+    expect(
+      (await roost('token revoke', ['agent', 'token', 'revoke', id, '--server', cp.api])).output,
+    ).toContain('revoked');
+    expect((await roost('token list', ['agent', 'token', 'list', '--server', cp.api])).output).toContain(
+      `${id}\trevoked`,
+    );
+    const badExpiry = await roost('bad', [
+      'agent',
+      'token',
+      'create',
+      '--expires',
+      'soon',
+      '--server',
+      cp.api,
+    ]);
+    expect(badExpiry.code).toBe(1);
+    expect(badExpiry.output).toContain('expires: "soon" is not a duration');
+
+    const token = await call<{ token: string }>(cp.api, 'POST', '/api/v1/agent-tokens', {});
+    const agent = await call<{ agentId: string }>(cp.api, 'POST', '/api/v1/agents/register', {
+      token: token.body.token,
+      name: 'cli-managed',
+    });
+    const agentId = agent.body.agentId;
+    expect(
+      (await roost('label', ['agent', 'label', agentId, 'site=moved,tier=2', '--server', cp.api])).output,
+    ).toContain('labels site=moved,tier=2');
+    expect(
+      (await roost('maintenance', ['agent', 'maintenance', agentId, 'on', '--server', cp.api])).code,
+    ).toBe(0);
+    const list = await roost('list', ['agent', 'list', '--server', cp.api]);
+    expect(list.output).toContain(`${agentId}\tcli-managed\toffline,maintenance\tsite=moved,tier=2`);
+  }, 120_000);
 });
