@@ -115,7 +115,8 @@ export async function register(
   request: RegistrationRequest,
   now: () => Date = () => new Date(),
 ): Promise<Registration> {
-  if (typeof request.token !== 'string') throw new RoostError('ROOST_UNAUTHORIZED', 'token is required');
+  if (typeof request.token !== 'string')
+    throw bad('token is required: the registration token (roost agent token create)');
   const parsed = parseRegistrationToken(request.token);
   if (!parsed) throw new RoostError('ROOST_UNAUTHORIZED', 'the token is not a registration token (rrt.…)');
   const requested = checkLabels(request.labels, 'labels');

@@ -12,9 +12,10 @@ export interface TokenTerms {
   revokedAt: Date | null;
 }
 
-const refused = (message: string) => new RoostError('ROOST_UNAUTHORIZED', message);
+// the token was valid once: what it no longer (or never) allows is forbidden, not unauthenticated
+const refused = (message: string) => new RoostError('ROOST_FORBIDDEN', message);
 
-/** Throws (ROOST_UNAUTHORIZED, naming the reason) when the token can enrol no more agents. */
+/** Throws (ROOST_FORBIDDEN, naming the reason) when the token can enrol no more agents. */
 export function checkTokenUsable(token: TokenTerms, now: Date): void {
   if (token.revokedAt) throw refused(`registration token ${token.id} was revoked`);
   if (token.expiresAt && token.expiresAt.getTime() <= now.getTime())

@@ -14,7 +14,7 @@ import {
   waitForExecution,
 } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { Processes } from '../support/processes.ts';
+import { PROCESS_ADMIN_TOKEN, Processes } from '../support/processes.ts';
 
 const flow = (id: string, group: string) => `
 id: ${id}
@@ -50,7 +50,7 @@ describe('enrolled agents', () => {
   let cp: Awaited<ReturnType<Processes['controlPlane']>>;
 
   const roost = async (name: string, args: string[]) => {
-    const proc = processes.spawn(name, args, {});
+    const proc = processes.spawn(name, args, { ROOST_TOKEN: PROCESS_ADMIN_TOKEN });
     const code = await proc.exited;
     return { code, output: proc.output };
   };

@@ -9,7 +9,7 @@ import { defaultConfig } from '../../control-plane/config.ts';
 import { silentLogger } from '../../control-plane/logger.ts';
 import { startServer } from '../../control-plane/server.ts';
 import { parseVersionRange, versionInRange } from '../../protocol/index.ts';
-import { call } from '../support/api.ts';
+import { call, useToken } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { freePort } from '../support/processes.ts';
 
@@ -55,6 +55,7 @@ describe('agent version ranges', () => {
           mqttHost: '127.0.0.1',
           agentSecret: 'versions-secret',
           agentVersions: '9.0.0..',
+          adminToken: 'versions-admin-token-0123456789',
         },
       });
       stops.push(() => server.stop());
@@ -83,11 +84,9 @@ describe('agent version ranges', () => {
       expect(errors.join('\n')).toContain(
         'agent version 0.1.0 is outside the range this control plane accepts (9.0.0..)',
       );
-      const agents = await call<{ id: string }[]>(
-        `http://127.0.0.1:${server.httpPort}`,
-        'GET',
-        '/api/v1/agents',
-      );
+      const api = `http://127.0.0.1:${server.httpPort}`;
+      useToken(api, 'versions-admin-token-0123456789');
+      const agents = await call<{ id: string }[]>(api, 'GET', '/api/v1/agents');
       expect(agents.body.find((a) => a.id === 'old-agent')).toBeUndefined();
     }, 60_000);
   });

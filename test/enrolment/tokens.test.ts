@@ -80,10 +80,10 @@ describe('registration tokens', () => {
   it('gives an enrolled agent the token labels and refuses labels beyond them', async () => {
     const token = await createToken({ labels: { region: 'eu', site: 'plant-3' } });
     const beyond = await registerWith({ token: token.token, labels: { gpu: 'true' } });
-    expect(beyond.status).toBe(401);
+    expect(beyond.status).toBe(403);
     expect(beyond.body.message).toContain('gpu=true is beyond the token');
     const changed = await registerWith({ token: token.token, labels: { region: 'us' } });
-    expect(changed.status).toBe(401);
+    expect(changed.status).toBe(403);
     expect(changed.body.message).toContain('it grants region=eu');
     const ok = await registerWith({ token: token.token, labels: { region: 'eu' }, name: 'edge-1' });
     expect(ok.status).toBe(201);
@@ -114,7 +114,7 @@ describe('registration tokens', () => {
     const token = await createToken({});
     expect((await call(plane.api, 'DELETE', `/api/v1/agent-tokens/${token.id}`)).status).toBe(204);
     const revoked = await registerWith({ token: token.token });
-    expect(revoked.status).toBe(401);
+    expect(revoked.status).toBe(403);
     expect(revoked.body.message).toContain('was revoked');
     const other = await createToken({});
     const wrong = await registerWith({ token: `rrt.${other.id}.not-the-secret` });
@@ -138,8 +138,8 @@ describe('registration tokens', () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => registerWith({ token: token.token })));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(3);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(7);
-    expect(results.find((r) => r.status === 401)?.body.message).toContain('used up (3 of 3 uses)');
+    expect(statuses.filter((s) => s === 403)).toHaveLength(7);
+    expect(results.find((r) => r.status === 403)?.body.message).toContain('used up (3 of 3 uses)');
     expect((await database.repository.tokens.get(token.id))?.uses).toBe(3);
     const agents = (await database.repository.agents.list()).filter((a) => a.tokenId === token.id);
     expect(agents).toHaveLength(3);
