@@ -8,6 +8,7 @@ import { endPauseDelay, resumePaused } from './flowables/pause.ts';
 import { applyKill, applyTimeout } from './interrupts.ts';
 import type { FlowPlan } from './plan.ts';
 import { Reconciler } from './reconcile.ts';
+import { applyRestart } from './restart.ts';
 import { type Decision, ExecutionState } from './state.ts';
 
 export function decide(
@@ -22,6 +23,8 @@ export function decide(
 
 /** The same decision on a working copy the caller keeps (the executor keeps one per open execution). */
 export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorEvent): Decision {
+  // a restart is the one event an ended execution takes
+  if (event.type === 'restart') applyRestart(plan, state);
   if (isTerminal(state.execution.state)) return state.decision();
   switch (event.type) {
     case 'result':
@@ -44,6 +47,7 @@ export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorE
       break;
     case 'start':
     case 'wake':
+    case 'restart':
       break;
   }
   new Reconciler(plan, state).run();

@@ -1,7 +1,7 @@
 // The executor component: takes executor messages from the queue, locks the execution, decides, and
 // commits the decision in the same transaction; then tells local listeners (dispatcher, webserver).
 import { EventEmitter } from 'node:events';
-import { isTerminal } from '../../protocol/index.ts';
+import { isTerminal, RoostError } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
 import type { Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
@@ -118,6 +118,28 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     this.handOver(id);
   }
 
+  /**
+   * Decides on `event` now, in one transaction that holds the execution's lock from the check to the
+   * commit: `refusal` says why the event cannot apply to the execution as it is (nothing is written
+   * then). Returns the execution as committed.
+   */
+  async decideNow(
+    executionId: string,
+    event: ExecutorEvent,
+    refusal: (execution: ExecutionRow) => string | undefined,
+  ): Promise<ExecutionRow> {
+    const { repository } = this.options;
+    const outcome = await repository.transaction(async (tx) => {
+      const execution = await tx.executions.lock(executionId);
+      if (!execution) throw new RoostError('ROOST_NOT_FOUND', `execution ${executionId} does not exist`);
+      const reason = refusal(execution);
+      if (reason) throw new RoostError('ROOST_CONFLICT', reason);
+      return this.decideAndWrite(tx, { executionId, event }, execution);
+    });
+    this.afterCommit(outcome);
+    return (await repository.executions.get(executionId))!;
+  }
+
   /** Why these `onResume` inputs would be refused (empty when they are fine). */
   async resumeErrors(
     executionId: string,
@@ -151,7 +173,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       this.options.logger.warn({ executionId }, 'executor message for a missing execution dropped');
       return undefined;
     }
-    if (isTerminal(execution.state)) return undefined;
+    if (isTerminal(execution.state) && event.type !== 'restart') return undefined;
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
     const { taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, kept?.watermark);
     const now = this.now();

@@ -8,6 +8,7 @@ import type { WebserverDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
 import { accessRoutes } from './routes/access.ts';
 import { agentRoutes } from './routes/agents.ts';
+import { executionOperationRoutes } from './routes/execution-operations.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { logRoutes } from './routes/logs.ts';
@@ -64,6 +65,7 @@ export function buildApp(
   accessRoutes(app, deps, { secureCookies: Boolean(options.tls) });
   flowRoutes(app, deps);
   executionRoutes(app, deps);
+  executionOperationRoutes(app, deps);
   logRoutes(app, deps);
   agentRoutes(app, deps);
   return { app, routes };

@@ -95,7 +95,10 @@ export class Simulation {
 
   /** Delivers `event` now, then runs until nothing is left to happen. */
   async send(event: ExecutorEvent, maxSteps = 2000): Promise<this> {
-    this.push(this.now.getTime(), event);
+    // an ended execution takes only a restart, decided at once (what is still pending stays stale)
+    if (isTerminal(this.execution.state)) {
+      await this.apply(decide(this.plan, this.execution, [...this.runs.values()], event, this.now));
+    } else this.push(this.now.getTime(), event);
     for (let step = 0; step < maxSteps && this.pending.length; step++) {
       if (isTerminal(this.execution.state)) break;
       this.pending.sort((a, b) => a.at - b.at || a.seq - b.seq);

@@ -1,0 +1,16 @@
+// Operations on an existing execution at Kestra's paths: restart, replay from a task run, labels.
+import type { FastifyInstance } from 'fastify';
+import type { WebserverDeps } from '../deps.ts';
+import { executionJson } from '../kestra-json.ts';
+
+export function executionOperationRoutes(app: FastifyInstance, deps: WebserverDeps) {
+  const { repository, operations } = deps;
+
+  const withTaskRuns = async (execution: Parameters<typeof executionJson>[0]) =>
+    executionJson(execution, await repository.executions.taskRuns(execution.id));
+
+  /** Kestra's restart: a FAILED or KILLED execution runs its failed task runs again, in place. */
+  app.post<{ Params: { id: string } }>('/api/v1/executions/:id/restart', async (request) =>
+    withTaskRuns(await operations.restart(request.params.id)),
+  );
+}
