@@ -12,7 +12,7 @@ export interface WebserverDeps {
   /** sends an event (kill, resume) to an execution's executor */
   signalExecution(executionId: string, event: ExecutorEvent): Promise<void>;
   /** restart, replay, labels of an execution */
-  operations: Pick<ExecutionOperations, 'restart'>;
+  operations: Pick<ExecutionOperations, 'restart' | 'replay' | 'setLabels'>;
   /** why these resume inputs would be refused (empty when fine) */
   resumeErrors(executionId: string, inputs: Record<string, unknown>): Promise<string[]>;
   /** calls `listener` whenever the execution changes; returns a function that stops it */

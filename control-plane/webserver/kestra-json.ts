@@ -51,7 +51,7 @@ export function executionJson(execution: ExecutionRow, taskRuns: TaskRunRow[]) {
     taskRunList: taskRuns.map((run) => taskRunJson(run, execution)),
     trigger: execution.trigger ?? undefined,
     parentId: execution.parentId ?? undefined,
-    originalId: execution.id,
+    originalId: execution.originalId ?? execution.id,
     error: execution.error ?? undefined,
   };
 }

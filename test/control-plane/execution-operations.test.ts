@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
+import {
+  applyFlow,
+  call,
+  type ExecutionJson,
+  runFlow,
+  waitForEnd,
+  waitForExecution,
+} from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
 
@@ -51,6 +58,10 @@ describe('execution operations', () => {
         '    type: io.kestra.plugin.core.debug.Return',
         '    format: "{{ outputs.first.value }}-done"',
       ].join('\n'),
+    );
+    await applyFlow(
+      plane.api,
+      'id: waits\nnamespace: ops\ntasks:\n  - id: hold\n    type: io.kestra.plugin.core.flow.Pause\n',
     );
   }, 60_000);
 
@@ -132,6 +143,149 @@ describe('execution operations', () => {
       const res = await call<Problem>(plane.api, 'POST', '/api/v1/executions/nope/restart');
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ code: 'ROOST_NOT_FOUND', message: 'execution nope does not exist' });
+    });
+  });
+
+  async function pausedExecution(): Promise<ExecutionJson> {
+    const created = await runFlow(plane.api, 'ops', 'waits');
+    return waitForExecution(plane.api, created.id, (e) => e.state.current === 'PAUSED');
+  }
+
+  it('refuses restart, replay and labels of an execution that has not ended, and changes nothing', async () => {
+    const paused = await pausedExecution();
+    for (const [path, body] of [
+      ['restart', undefined],
+      ['replay', undefined],
+      ['labels', [{ key: 'team', value: 'data' }]],
+    ] as const) {
+      const res = await call<Problem>(plane.api, 'POST', `/api/v1/executions/${paused.id}/${path}`, body);
+      expect(res.status, path).toBe(409);
+      expect(res.body.code).toBe('ROOST_CONFLICT');
+      expect(res.body.message).toContain(`execution ${paused.id} is PAUSED`);
+    }
+    expect(await get(paused.id)).toEqual(paused);
+    const all = await call<{ total: number }>(plane.api, 'GET', '/api/v1/executions/search?flowId=waits');
+    expect(all.body.total).toBe(1);
+    await call(plane.api, 'DELETE', `/api/v1/executions/${paused.id}/kill`);
+    await waitForEnd(plane.api, paused.id);
+  });
+
+  describe('replay', () => {
+    it('creates a linked execution that keeps the runs before the chosen one and re-runs from it', async () => {
+      const failed = await failedExecution();
+      writeFileSync(join(dir, 'healed'), '');
+      const res = await call<
+        ExecutionJson & { originalId: string; labels: { key: string; value: string }[] }
+      >(plane.api, 'POST', `/api/v1/executions/${failed.id}/replay?taskRunId=${run(failed, 'fix').id}`);
+      expect(res.status).toBe(200);
+      expect(res.body.id).not.toBe(failed.id);
+      expect(res.body.originalId).toBe(failed.id);
+      expect(res.body.labels).toContainEqual({ key: 'system.replay', value: 'true' });
+      expect(res.body.taskRunList[0]?.taskId).toBe('first');
+
+      const done = await waitForEnd(plane.api, res.body.id);
+      expect(done.state.current).toBe('SUCCESS');
+      expect(done.taskRunList.map((r) => r.taskId)).toEqual(['first', 'fix', 'last']);
+      expect(run(done, 'first').id).not.toBe(run(failed, 'first').id);
+      expect(run(done, 'first').outputs).toEqual({ value: 'one' });
+      expect(run(done, 'fix').attempts.map((a) => a.state.current)).toEqual(['SUCCESS']);
+      // the copied outputs of `first` feed the task after the replayed one
+      expect(run(done, 'last').outputs).toEqual({ value: 'one-done' });
+      expect(await get(failed.id)).toEqual(failed);
+    });
+
+    it('replays from the start on the command line', async () => {
+      const failed = await failedExecution();
+      writeFileSync(join(dir, 'healed'), '');
+      const result = await roost('execution', 'replay', failed.id, '--wait', '--server', plane.api);
+      expect(result.code).toBe(0);
+      const id = /execution (\S+) created, replaying/.exec(result.stdout)?.[1];
+      expect(id).toBeDefined();
+      const done = await get(id!);
+      expect(done.state.current).toBe('SUCCESS');
+      expect(run(done, 'first').attempts).toHaveLength(1);
+      expect(run(done, 'first').id).not.toBe(run(failed, 'first').id);
+    });
+
+    it('refuses a task run that is not part of the execution, and an unknown execution', async () => {
+      const failed = await failedExecution();
+      const count = async () =>
+        (await call<{ total: number }>(plane.api, 'GET', '/api/v1/executions/search?size=1000')).body.total;
+      const before = await count();
+      const res = await call<Problem>(
+        plane.api,
+        'POST',
+        `/api/v1/executions/${failed.id}/replay?taskRunId=x`,
+      );
+      expect(res.status).toBe(404);
+      expect(res.body.message).toBe(`task run x is not a task run of execution ${failed.id}`);
+      const missing = await call<Problem>(plane.api, 'POST', '/api/v1/executions/nope/replay');
+      expect(missing.status).toBe(404);
+      expect(missing.body.message).toBe('execution nope does not exist');
+      expect(await count()).toBe(before);
+    });
+  });
+
+  describe('labels', () => {
+    type Labelled = ExecutionJson & { labels: { key: string; value: string }[] };
+
+    it('adds and replaces labels of an ended execution, keeping the others', async () => {
+      writeFileSync(join(dir, 'healed'), '');
+      const created = await call<Labelled>(
+        plane.api,
+        'POST',
+        '/api/v1/executions/ops/fragile?labels=team:ops&labels=env:dev',
+      );
+      await waitForEnd(plane.api, created.body.id);
+      const res = await call<Labelled>(plane.api, 'POST', `/api/v1/executions/${created.body.id}/labels`, [
+        { key: 'env', value: 'prod' },
+        { key: 'reviewed', value: 'yes' },
+      ]);
+      expect(res.status).toBe(200);
+      const expected = [
+        { key: 'team', value: 'ops' },
+        { key: 'env', value: 'prod' },
+        { key: 'reviewed', value: 'yes' },
+      ];
+      const byKey = (labels: Labelled['labels']) => [...labels].sort((a, b) => a.key.localeCompare(b.key));
+      expect(byKey(res.body.labels)).toEqual(byKey(expected));
+      expect(byKey(((await get(created.body.id)) as Labelled).labels)).toEqual(byKey(expected));
+    });
+
+    it('refuses system labels and malformed bodies, naming the entry, and changes nothing', async () => {
+      writeFileSync(join(dir, 'healed'), '');
+      const ended = await waitForEnd(plane.api, (await runFlow(plane.api, 'ops', 'fragile')).id);
+      const cases: [unknown, string][] = [
+        [
+          [{ key: 'system.correlationId', value: 'x' }],
+          "labels[0]: label 'system.correlationId' starts with 'system.': system labels are set by Roost itself",
+        ],
+        [
+          [
+            { key: 'ok', value: 'x' },
+            { key: '', value: 'y' },
+          ],
+          'labels[1].key must be a non-empty string',
+        ],
+        [[{ key: 'n', value: 3 }], "labels[0].value of label 'n' must be a string"],
+        [{ key: 'a', value: 'b' }, 'send the labels as a JSON list of {"key": ..., "value": ...}'],
+      ];
+      for (const [body, message] of cases) {
+        const res = await call<Problem>(plane.api, 'POST', `/api/v1/executions/${ended.id}/labels`, body);
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ code: 'ROOST_BAD_REQUEST', message });
+      }
+      expect(await get(ended.id)).toEqual(ended);
+      const missing = await call<Problem>(plane.api, 'POST', '/api/v1/executions/nope/labels', []);
+      expect(missing.status).toBe(404);
+    });
+
+    it('sets labels from the command line', async () => {
+      writeFileSync(join(dir, 'healed'), '');
+      const ended = await waitForEnd(plane.api, (await runFlow(plane.api, 'ops', 'fragile')).id);
+      const result = await roost('execution', 'labels', ended.id, 'owner=ann', '--server', plane.api);
+      expect(result.code).toBe(0);
+      expect(((await get(ended.id)) as Labelled).labels).toEqual([{ key: 'owner', value: 'ann' }]);
     });
   });
 });

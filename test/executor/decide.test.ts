@@ -223,6 +223,8 @@ describe('the executor decision', () => {
       labels: {},
       trigger: null,
       parentId: null,
+      originalId: null,
+      attemptNumber: 1,
       error: null,
       version: 1,
       startDate: START,

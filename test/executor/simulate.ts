@@ -86,6 +86,8 @@ export class Simulation {
       labels: Object.fromEntries(flowLabels(flow).map(({ key, value }) => [key, value])),
       trigger: null,
       parentId: null,
+      originalId: null,
+      attemptNumber: 1,
       error: null,
       version: 1,
       startDate: START,

@@ -13,4 +13,20 @@ export function executionOperationRoutes(app: FastifyInstance, deps: WebserverDe
   app.post<{ Params: { id: string } }>('/api/v1/executions/:id/restart', async (request) =>
     withTaskRuns(await operations.restart(request.params.id)),
   );
+
+  /** Kestra's replay: a new execution, linked to this one, re-running from the task run (or the start). */
+  app.post<{ Params: { id: string }; Querystring: { taskRunId?: string } }>(
+    '/api/v1/executions/:id/replay',
+    async (request) => {
+      const { taskRunId } = request.query;
+      return withTaskRuns(
+        await operations.replay(request.params.id, taskRunId === '' ? undefined : taskRunId),
+      );
+    },
+  );
+
+  /** Kestra's labels of an ended execution: a list of `{key, value}` to add or replace. */
+  app.post<{ Params: { id: string } }>('/api/v1/executions/:id/labels', async (request) =>
+    withTaskRuns(await operations.setLabels(request.params.id, request.body)),
+  );
 }
