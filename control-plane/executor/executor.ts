@@ -1,13 +1,15 @@
 // The executor component: takes executor messages from the queue, locks the execution, decides, and
 // commits the decision in the same transaction; then tells local listeners (dispatcher, webserver).
 import { EventEmitter } from 'node:events';
-import { isTerminal, RoostError } from '../../protocol/index.ts';
+import { isTerminal, RoostError, State } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
 import type { Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
+import { type Slots, waitsForSlot } from './concurrency.ts';
 import { decideOn } from './decide.ts';
 import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
 import { resumeInputErrors } from './flowables/pause.ts';
+import type { FlowPlan } from './plan.ts';
 import { FlowPlans } from './plans.ts';
 import { type Decision, ExecutionState } from './state.ts';
 import { StateCache } from './state-cache.ts';
@@ -175,6 +177,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     }
     if (isTerminal(execution.state) && event.type !== 'restart') return undefined;
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
+    const slots = await this.slots(tx, plan, execution, event);
     const { taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, kept?.watermark);
     const now = this.now();
     let state: ExecutionState;
@@ -184,8 +187,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     } else {
       state = new ExecutionState(execution, taskRuns, now);
     }
-    const decision = decideOn(plan, state, event);
-    const stopped = await write(tx, executionId, decision);
+    const decision = decideOn(plan, state, event, slots);
+    const stopped = await write(tx, execution, decision);
     const ended = decision.execution?.state !== undefined && isTerminal(decision.execution.state);
     return {
       committed: { executionId, jobs: decision.jobs, stopped, ended, changed: hasChanges(decision) },
@@ -193,6 +196,35 @@ export class Executor extends EventEmitter<ExecutorEvents> {
         if (!ended) this.states.keep(executionId, { state, watermark });
       },
     };
+  }
+
+  /**
+   * For an execution of a flow with a `concurrency` limit that needs a slot (to start, or to restart):
+   * locks the flow's counter and says whether a slot is free for it. A restart that finds none is refused.
+   */
+  private async slots(
+    tx: Repository,
+    plan: FlowPlan,
+    execution: ExecutionRow,
+    event: ExecutorEvent,
+  ): Promise<Slots | undefined> {
+    const concurrency = plan.flow.concurrency;
+    const restart = event.type === 'restart';
+    if (!concurrency || event.type === 'kill' || !(restart || waitsForSlot(plan, execution)))
+      return undefined;
+    const { namespace, flowId } = execution;
+    const running = await tx.concurrency.lock(namespace, flowId);
+    const queued = execution.state === State.QUEUED;
+    const free =
+      running < concurrency.limit &&
+      !(await tx.concurrency.queuedAhead(namespace, flowId, { ...execution, queued }));
+    if (restart && !free) {
+      throw new RoostError(
+        'ROOST_CONFLICT',
+        `flow ${namespace}.${flowId} has reached its concurrency limit of ${concurrency.limit} running executions: restart ${execution.id} once one has ended`,
+      );
+    }
+    return { free };
   }
 }
 
@@ -206,9 +238,24 @@ function hasChanges(decision: Decision): boolean {
   );
 }
 
-/** Writes a decision; timers become delayed queue messages, so they survive a restart. */
-async function write(tx: Repository, executionId: string, decision: Decision): Promise<StoppedJob[]> {
+/**
+ * Writes a decision; timers become delayed queue messages, so they survive a restart. A change of the
+ * flow's concurrency slots updates its counter, and wakes the execution that has waited longest.
+ */
+async function write(tx: Repository, execution: ExecutionRow, decision: Decision): Promise<StoppedJob[]> {
+  const executionId = execution.id;
   if (decision.execution) await tx.executions.update(executionId, decision.execution);
+  if (decision.slots) {
+    const { namespace, flowId } = execution;
+    if (decision.slots.delta) await tx.concurrency.add(namespace, flowId, decision.slots.delta);
+    const next = decision.slots.wakeQueued
+      ? await tx.concurrency.oldestQueued(namespace, flowId, executionId)
+      : undefined;
+    if (next) {
+      const message: ExecutorMessage = { executionId: next, event: { type: 'wake' } };
+      await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, { key: next });
+    }
+  }
   await tx.executions.insertTaskRuns(decision.insertTaskRuns);
   for (const { id, patch } of decision.updateTaskRuns) await tx.executions.updateTaskRun(id, patch);
   await tx.jobs.insert(decision.jobs);

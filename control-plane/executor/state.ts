@@ -11,6 +11,7 @@ import type {
   TaskRunPatch,
   TaskRunRow,
 } from '../repository/index.ts';
+import type { SlotChange } from './concurrency.ts';
 import type { Kill, Timer } from './events.ts';
 
 /** Everything one decision writes; the executor commits it in one transaction. */
@@ -24,6 +25,8 @@ export interface Decision {
   timers: Timer[];
   /** task runs whose running or queued job must be stopped */
   kills: Kill[];
+  /** how the flow's concurrency slots change (flows with a `concurrency` limit only) */
+  slots?: SlotChange;
 }
 
 const key = (parentId: string | null | undefined, taskId: string, value: string | null | undefined) =>
