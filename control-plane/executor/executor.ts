@@ -234,6 +234,7 @@ function hasChanges(decision: Decision): boolean {
     decision.insertTaskRuns.length > 0 ||
     decision.updateTaskRuns.length > 0 ||
     decision.jobs.length > 0 ||
+    decision.executions.length > 0 ||
     decision.kills.length > 0
   );
 }
@@ -245,6 +246,14 @@ function hasChanges(decision: Decision): boolean {
 async function write(tx: Repository, execution: ExecutionRow, decision: Decision): Promise<StoppedJob[]> {
   const executionId = execution.id;
   if (decision.execution) await tx.executions.update(executionId, decision.execution);
+  for (const { execution: next, startAt } of decision.executions) {
+    await tx.executions.insert(next);
+    const message: ExecutorMessage = { executionId: next.id, event: { type: 'start' } };
+    await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
+      key: next.id,
+      availableAt: startAt,
+    });
+  }
   if (decision.slots) {
     const { namespace, flowId } = execution;
     if (decision.slots.delta) await tx.concurrency.add(namespace, flowId, decision.slots.delta);

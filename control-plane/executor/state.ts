@@ -6,6 +6,7 @@ import type {
   Attempt,
   ExecutionPatch,
   ExecutionRow,
+  NewExecution,
   NewJob,
   NewLog,
   TaskRunPatch,
@@ -27,6 +28,8 @@ export interface Decision {
   kills: Kill[];
   /** how the flow's concurrency slots change (flows with a `concurrency` limit only) */
   slots?: SlotChange;
+  /** executions to create, each started at `startAt` (a retry of this one as a new execution) */
+  executions: { execution: NewExecution; startAt: Date }[];
 }
 
 const key = (parentId: string | null | undefined, taskId: string, value: string | null | undefined) =>
@@ -45,6 +48,7 @@ export class ExecutionState {
   logs: NewLog[] = [];
   timers: Timer[] = [];
   kills: Kill[] = [];
+  executions: Decision['executions'] = [];
   /** bumped whenever a task run's outputs change, so rendered contexts can be cached in between */
   outputsVersion = 0;
   /**
@@ -74,6 +78,7 @@ export class ExecutionState {
     this.logs = [];
     this.timers = [];
     this.kills = [];
+    this.executions = [];
     for (const run of written) {
       const known = this.byId.get(run.id);
       if (!known) {
@@ -234,6 +239,7 @@ export class ExecutionState {
       logs: this.logs,
       timers: this.timers,
       kills: this.kills,
+      executions: this.executions,
     };
   }
 }

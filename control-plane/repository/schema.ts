@@ -53,6 +53,8 @@ export const executions = pgTable(
     originalId: text('original_id'),
     /** which attempt of the flow this execution is (a retry with CREATE_NEW_EXECUTION makes the next) */
     attemptNumber: integer('attempt_number').notNull().default(1),
+    /** when the first attempt of this chain of retries was created (Kestra's originalCreatedDate); null: this one */
+    originalStartDate: ts('original_start_date'),
     error: jsonb('error').$type<{ message: string; code?: string }>(),
     /** bumped on every change, so a cached copy of the execution can tell it is stale */
     version: integer('version').notNull().default(1),

@@ -52,6 +52,10 @@ export function executionJson(execution: ExecutionRow, taskRuns: TaskRunRow[]) {
     trigger: execution.trigger ?? undefined,
     parentId: execution.parentId ?? undefined,
     originalId: execution.originalId ?? execution.id,
+    metadata: {
+      attemptNumber: execution.attemptNumber,
+      originalCreatedDate: (execution.originalStartDate ?? execution.startDate).toISOString(),
+    },
     error: execution.error ?? undefined,
   };
 }

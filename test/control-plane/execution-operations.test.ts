@@ -288,4 +288,53 @@ describe('execution operations', () => {
       expect(((await get(ended.id)) as Labelled).labels).toEqual([{ key: 'owner', value: 'ann' }]);
     });
   });
+
+  describe('retry as a new execution', () => {
+    type Linked = ExecutionJson & { originalId: string; metadata: { attemptNumber: number } };
+
+    it('ends each failed attempt RETRIED and tries again in a new linked execution, up to maxAttempt', async () => {
+      await applyFlow(
+        plane.api,
+        [
+          'id: again',
+          'namespace: ops',
+          'retry:',
+          '  behavior: CREATE_NEW_EXECUTION',
+          '  type: constant',
+          '  interval: PT0.2S',
+          '  maxAttempt: 3',
+          'tasks:',
+          '  - id: fail',
+          '    type: io.kestra.plugin.core.execution.Fail',
+        ].join('\n'),
+      );
+      const first = await runFlow(plane.api, 'ops', 'again');
+      const chain: Linked[] = [(await waitForEnd(plane.api, first.id)) as Linked];
+      while (chain.at(-1)!.state.current === 'RETRIED') {
+        // the next attempt is created in the same transaction that ends this one
+        const all = await call<{ results: Linked[] }>(
+          plane.api,
+          'GET',
+          '/api/v1/executions/search?flowId=again',
+        );
+        const next = all.body.results.find((e) => e.metadata.attemptNumber === chain.length + 1);
+        expect(next, `attempt ${chain.length + 1}`).toBeDefined();
+        chain.push((await waitForEnd(plane.api, next!.id)) as Linked);
+      }
+      expect(chain.map((e) => e.state.current)).toEqual(['RETRIED', 'RETRIED', 'FAILED']);
+      expect(chain.map((e) => e.metadata.attemptNumber)).toEqual([1, 2, 3]);
+      expect(chain.map((e) => e.originalId)).toEqual([first.id, first.id, first.id]);
+      expect(chain.map((e) => e.taskRunList.map((r) => r.state.current))).toEqual([
+        ['RETRIED'],
+        ['RETRIED'],
+        ['FAILED'],
+      ]);
+      expect(chain[0]!.state.histories.map((h) => h.state)).toEqual([
+        'CREATED',
+        'RUNNING',
+        'RETRYING',
+        'RETRIED',
+      ]);
+    });
+  });
 });

@@ -225,6 +225,7 @@ describe('the executor decision', () => {
       parentId: null,
       originalId: null,
       attemptNumber: 1,
+      originalStartDate: null,
       error: null,
       version: 1,
       startDate: START,

@@ -64,6 +64,8 @@ export class Simulation {
   readonly timers: Timer[] = [];
   readonly kills: Kill[] = [];
   readonly logs: NewLog[] = [];
+  /** executions the decisions created (retries as new executions), with when each starts */
+  readonly created: Decision['executions'] = [];
   /** the changes of the flow's concurrency slots, one per decision that changed them */
   readonly slotChanges: SlotChange[] = [];
   now = START;
@@ -93,6 +95,7 @@ export class Simulation {
       parentId: null,
       originalId: null,
       attemptNumber: 1,
+      originalStartDate: null,
       error: null,
       version: 1,
       startDate: START,
@@ -130,6 +133,7 @@ export class Simulation {
   private async apply(decision: Decision) {
     if (decision.execution) this.execution = { ...this.execution, ...decision.execution };
     if (decision.slots) this.slotChanges.push(decision.slots);
+    this.created.push(...decision.executions);
     for (const run of decision.insertTaskRuns) this.runs.set(run.id, { ...run });
     for (const { id, patch } of decision.updateTaskRuns)
       this.runs.set(id, { ...this.runs.get(id)!, ...patch });

@@ -67,7 +67,7 @@ export async function runFlow(
   return result.body;
 }
 
-const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED']);
+const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'RETRIED']);
 
 /** Follows the execution's server-sent events until one says it ended; returns that execution. */
 export async function waitForEnd(api: string, id: string, timeoutMs = 30_000): Promise<ExecutionJson> {
