@@ -28,7 +28,12 @@ export function decide(
 }
 
 /** The same decision on a working copy the caller keeps (the executor keeps one per open execution). */
-export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorEvent, slots?: Slots): Decision {
+export function decideOn(
+  plan: FlowPlan,
+  state: ExecutionState,
+  event: ExecutorEvent,
+  slots?: Slots,
+): Decision {
   const before = state.execution.state;
   const decided = () => {
     const decision = state.decision();

@@ -1,10 +1,11 @@
 // The executor component: takes executor messages from the queue, locks the execution, decides, and
 // commits the decision in the same transaction; then tells local listeners (dispatcher, webserver).
 import { EventEmitter } from 'node:events';
+import { TaskKind } from '../../protocol/flow/index.ts';
 import { isTerminal, RoostError, State } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
-import type { Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
+import type { Attempt, Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
 import { type Slots, waitsForSlot } from './concurrency.ts';
 import { decideOn } from './decide.ts';
 import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
@@ -178,16 +179,27 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     if (isTerminal(execution.state) && event.type !== 'restart') return undefined;
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
     const slots = await this.slots(tx, plan, execution, event);
-    const { taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, kept?.watermark);
     const now = this.now();
+    let read = await tx.executions.taskRunsSince(executionId, kept?.watermark);
     let state: ExecutionState;
     if (kept) {
       state = kept.state;
-      state.renew(execution, taskRuns, now);
+      state.renew(execution, read.taskRuns, now);
     } else {
-      state = new ExecutionState(execution, taskRuns, now);
+      state = new ExecutionState(execution, read.taskRuns, now);
     }
-    const decision = decideOn(plan, state, event, slots);
+    let decision = decideOn(plan, state, event, slots);
+    // the dispatcher writes attempts without the execution's lock (a lease granted, an agent lost):
+    // lock what the decision rewrites, in the dispatcher's order (job, then task run), and decide again
+    // from a fresh read when the dispatcher changed it since the read
+    for (let round = 1; await changedSinceRead(tx, plan, state, decision, event); round++) {
+      if (round >= 3)
+        throw new Error(`task runs of execution ${executionId} keep changing under the executor`);
+      read = await tx.executions.taskRunsSince(executionId);
+      state = new ExecutionState(execution, read.taskRuns, now);
+      decision = decideOn(plan, state, event, slots);
+    }
+    const { watermark } = read;
     const stopped = await write(tx, execution, decision);
     const ended = decision.execution?.state !== undefined && isTerminal(decision.execution.state);
     return {
@@ -226,6 +238,39 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     }
     return { free };
   }
+}
+
+/**
+ * Whether a task run the decision rewrites had its attempts changed by the dispatcher since it was read.
+ * Only runnable task runs still open when read can change so; the task run whose result this is cannot
+ * (its job was ended by the transaction that records the result). Their jobs and rows stay locked.
+ */
+async function changedSinceRead(
+  tx: Repository,
+  plan: FlowPlan,
+  state: ExecutionState,
+  decision: Decision,
+  event: ExecutorEvent,
+): Promise<boolean> {
+  const own = event.type === 'result' ? event.taskRunId : undefined;
+  const exposed: { id: string; attempts: Attempt[] }[] = [];
+  for (const { id } of decision.updateTaskRuns) {
+    const read = state.asRead(id);
+    const run = state.get(id);
+    if (!read || !run || id === own || isTerminal(read.state)) continue;
+    if (plan.types.get(run.taskId)?.kind === TaskKind.FLOWABLE) continue;
+    exposed.push({ id, attempts: read.attempts });
+  }
+  if (!exposed.length) return false;
+  const ids = exposed.map((run) => run.id);
+  await tx.jobs.lockOpenForTaskRuns(ids);
+  const current = await tx.executions.lockAttempts(ids);
+  return exposed.some((run) => !sameAttempts(run.attempts, current.get(run.id) ?? []));
+}
+
+function sameAttempts(a: readonly Attempt[], b: readonly Attempt[]): boolean {
+  const [x, y] = [a.at(-1), b.at(-1)];
+  return a.length === b.length && x?.state === y?.state && x?.endDate === y?.endDate;
 }
 
 function hasChanges(decision: Decision): boolean {

@@ -43,6 +43,7 @@ export class ExecutionState {
   private readonly children = new Map<string, TaskRunRow[]>();
   private inserted = new Set<string>();
   private changed = new Map<string, TaskRunPatch>();
+  private before = new Map<string, Pick<TaskRunRow, 'state' | 'attempts'>>();
   private executionPatch: ExecutionPatch | undefined;
   jobs: NewJob[] = [];
   logs: NewLog[] = [];
@@ -73,6 +74,7 @@ export class ExecutionState {
     this.now = now;
     this.inserted = new Set();
     this.changed = new Map();
+    this.before = new Map();
     this.executionPatch = undefined;
     this.jobs = [];
     this.logs = [];
@@ -167,9 +169,17 @@ export class ExecutionState {
   updateRun(run: TaskRunRow, patch: TaskRunPatch) {
     if ('outputs' in patch) this.outputsVersion++;
     if (patch.state !== undefined && isTerminal(run.state) && !isTerminal(patch.state)) this.reopened++;
+    if (!this.inserted.has(run.id) && !this.before.has(run.id)) {
+      this.before.set(run.id, { state: run.state, attempts: run.attempts });
+    }
     Object.assign(run, patch);
     if (this.inserted.has(run.id)) return;
     this.changed.set(run.id, { ...this.changed.get(run.id), ...patch });
+  }
+
+  /** A task run this decision changed, as it was read before the decision (to check nobody changed it since). */
+  asRead(id: string): Pick<TaskRunRow, 'state' | 'attempts'> | undefined {
+    return this.before.get(id);
   }
 
   /** Moves a task run to `state`, adding to its history; a terminal state also sets its end date. */
