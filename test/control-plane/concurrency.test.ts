@@ -120,4 +120,63 @@ describe('flow concurrency', () => {
     await call(plane.api, 'DELETE', `/api/v1/executions/${third.id}/kill`);
     await waitForEnd(plane.api, third.id);
   });
+
+  it('refuses to restart an execution while the flow has no free slot, and restarts it once one is free', async () => {
+    await applyFlow(
+      plane.api,
+      [
+        'id: gate',
+        'namespace: conc',
+        'concurrency:',
+        '  limit: 1',
+        'inputs:',
+        '  - id: mode',
+        '    type: STRING',
+        'tasks:',
+        '  - id: which',
+        '    type: io.kestra.plugin.core.flow.If',
+        '    condition: "{{ inputs.mode == \'hold\' }}"',
+        '    then:',
+        '      - id: hold',
+        '        type: io.kestra.plugin.core.flow.Pause',
+        '    else:',
+        '      - id: fail',
+        '        type: io.kestra.plugin.core.execution.Fail',
+      ].join('\n'),
+    );
+    const failed = await waitForEnd(
+      plane.api,
+      (await runFlow(plane.api, 'conc', 'gate', { mode: 'fail' })).id,
+    );
+    expect(failed.state.current).toBe('FAILED');
+    const holder = await runFlow(plane.api, 'conc', 'gate', { mode: 'hold' });
+    await waitForExecution(plane.api, holder.id, (e) => e.state.current === 'PAUSED');
+
+    const refused = await call<{ code: string; message: string }>(
+      plane.api,
+      'POST',
+      `/api/v1/executions/${failed.id}/restart`,
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toBe(
+      `flow conc.gate has reached its concurrency limit of 1 running executions: restart ${failed.id} once one has ended`,
+    );
+    const unchanged = await call<ExecutionJson>(plane.api, 'GET', `/api/v1/executions/${failed.id}`);
+    expect(unchanged.body).toEqual(failed);
+
+    await call(plane.api, 'DELETE', `/api/v1/executions/${holder.id}/kill`);
+    await waitForEnd(plane.api, holder.id);
+    const restarted = await call<ExecutionJson>(plane.api, 'POST', `/api/v1/executions/${failed.id}/restart`);
+    expect(restarted.status).toBe(200);
+    const again = await waitForEnd(plane.api, failed.id);
+    expect(again.state.histories.map((h) => h.state)).toEqual([
+      'CREATED',
+      'RUNNING',
+      'FAILED',
+      'RESTARTED',
+      'RUNNING',
+      'FAILED',
+    ]);
+    expect(await slotsHeld('gate')).toBe(0);
+  });
 });
