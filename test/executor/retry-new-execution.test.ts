@@ -46,7 +46,7 @@ describe('retry as a new execution', () => {
         labels: { team: ops }
         inputs:
           - { id: n, type: INT, defaults: 7 }
-        retry: { behavior: CREATE_NEW_EXECUTION, type: constant, interval: PT30S, maxAttempt: 2 }
+        retry: { behavior: CREATE_NEW_EXECUTION, type: constant, interval: PT30S, maxAttempts: 2 }
         tasks:
           - { id: fail, type: ${FAIL} }
       `,
