@@ -14,7 +14,7 @@ import {
   waitForExecution,
 } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
+import { type InProcessPlane, startInProcess, TEST_ADMIN_TOKEN } from '../support/in-process.ts';
 
 type Problem = { code: string; message: string };
 
@@ -23,7 +23,9 @@ const ROOST = resolve(import.meta.dirname, '../../bin/roost.mjs');
 /** Runs the `roost` command as a child process; resolves with its exit code and output. */
 async function roost(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [ROOST, ...args]);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [ROOST, ...args], {
+      env: { ...process.env, ROOST_TOKEN: TEST_ADMIN_TOKEN },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -10,13 +10,16 @@ export function executionOperationRoutes(app: FastifyInstance, deps: WebserverDe
     executionJson(execution, await repository.executions.taskRuns(execution.id));
 
   /** Kestra's restart: a FAILED or KILLED execution runs its failed task runs again, in place. */
-  app.post<{ Params: { id: string } }>('/api/v1/executions/:id/restart', async (request) =>
-    withTaskRuns(await operations.restart(request.params.id)),
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/executions/:id/restart',
+    { config: { access: 'operator' } },
+    async (request) => withTaskRuns(await operations.restart(request.params.id)),
   );
 
   /** Kestra's replay: a new execution, linked to this one, re-running from the task run (or the start). */
   app.post<{ Params: { id: string }; Querystring: { taskRunId?: string } }>(
     '/api/v1/executions/:id/replay',
+    { config: { access: 'operator' } },
     async (request) => {
       const { taskRunId } = request.query;
       return withTaskRuns(
@@ -26,7 +29,9 @@ export function executionOperationRoutes(app: FastifyInstance, deps: WebserverDe
   );
 
   /** Kestra's labels of an ended execution: a list of `{key, value}` to add or replace. */
-  app.post<{ Params: { id: string } }>('/api/v1/executions/:id/labels', async (request) =>
-    withTaskRuns(await operations.setLabels(request.params.id, request.body)),
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/executions/:id/labels',
+    { config: { access: 'operator' } },
+    async (request) => withTaskRuns(await operations.setLabels(request.params.id, request.body)),
   );
 }
