@@ -1,5 +1,6 @@
 // A flow's concurrency limit under concurrent starts, on real Postgres with an agent: never more than
 // `limit` executions run at once, the others wait QUEUED and all of them run; CANCEL ends the extra ones.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyFlow,
@@ -11,6 +12,8 @@ import {
 } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
+
+const VALIDS = new URL('../../../shared/kestra-flows/valids/', import.meta.url);
 
 /** The most executions that held a slot at the same moment, from their state histories. */
 function mostAtOnce(executions: ExecutionJson[]): number {
@@ -178,5 +181,25 @@ describe('flow concurrency', () => {
       'FAILED',
     ]);
     expect(await slotsHeld('gate')).toBe(0);
+  });
+
+  it.each([
+    [
+      'flow-concurrency-queue-pause.yml',
+      ['SUCCESS', 'SUCCESS'],
+      ['CREATED', 'QUEUED', 'RUNNING', 'PAUSED', 'RUNNING', 'SUCCESS'],
+    ],
+    ['flow-concurrency-cancel-pause.yml', ['SUCCESS', 'CANCELLED'], ['CREATED', 'CANCELLED']],
+  ])("runs Kestra's %s as Kestra does", async (file, states, second) => {
+    const source = readFileSync(new URL(file, VALIDS), 'utf8');
+    await applyFlow(plane.api, source);
+    const flowId = file.replace('.yml', '');
+    const first = await runFlow(plane.api, 'io.kestra.tests', flowId);
+    await waitForExecution(plane.api, first.id, (e) => e.state.current === 'PAUSED');
+    const next = await runFlow(plane.api, 'io.kestra.tests', flowId);
+    const ended = [await waitForEnd(plane.api, first.id), await waitForEnd(plane.api, next.id)];
+    expect(ended.map((e) => e.state.current)).toEqual(states);
+    expect(ended[1]!.state.histories.map((h) => h.state)).toEqual(second);
+    expect(mostAtOnce(ended.filter((e) => e.state.current === 'SUCCESS'))).toBe(1);
   });
 });

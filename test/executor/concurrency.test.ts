@@ -71,6 +71,21 @@ describe('flow concurrency', () => {
     expect(r.slotChanges.at(-1)).toEqual({ delta: -1, wakeQueued: true });
   });
 
+  it('passes a queued execution through RUNNING when it starts, even into a pause', async () => {
+    let free = false;
+    const r = await simulate(
+      yaml`
+        concurrency: { limit: 1 }
+        tasks:
+          - { id: wait, type: io.kestra.plugin.core.flow.Pause }
+      `,
+      { slotFree: () => free },
+    );
+    free = true;
+    await r.send({ type: 'wake' });
+    expect(r.executionHistory).toEqual(['CREATED', 'QUEUED', 'RUNNING', 'PAUSED']);
+  });
+
   it('restarts only with a free slot, and takes it', async () => {
     let free = true;
     const r = await simulate(flow(), {
