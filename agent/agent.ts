@@ -10,6 +10,7 @@ import { recoverInbox } from './recovery.ts';
 import { Runner, type RunnerSink } from './runner/runner.ts';
 import { Session } from './session.ts';
 import { AgentState, type AgentStatus } from './status.ts';
+import { FileClient, filesBaseUrl } from './tasks/files/client.ts';
 import { MqttTransport } from './transport/mqtt.ts';
 import type { AgentTransport } from './transport/types.ts';
 
@@ -116,6 +117,7 @@ export class Agent {
       childEnv: childEnvironment(),
       workRoot: join(o.dataDir, 'work'),
       killGraceMs: o.killGraceMs,
+      ...this.#fileClient(),
     });
     const session = new Session({
       agentId: o.agentId,
@@ -140,6 +142,13 @@ export class Agent {
   }
 
   /** Commits each step of a job before it is published. */
+  /** The runner's file client, when the control plane's HTTP URL is known. */
+  #fileClient(): { files?: FileClient } {
+    const o = this.#options;
+    const base = filesBaseUrl(o.url, o.serverUrl);
+    return base ? { files: new FileClient(base, { agentId: o.agentId, secret: o.secret }) } : {};
+  }
+
   #sink(): RunnerSink {
     const parts = () => this.#parts as Parts;
     return {

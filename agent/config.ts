@@ -15,6 +15,8 @@ export interface AgentConfig {
   dataDir: string;
   /** given with --agent-id or ROOST_AGENT_ID; otherwise the id kept in the data directory */
   agentId: string | undefined;
+  /** the control plane's HTTP base URL, for files; undefined = derived from a ws:// or wss:// --url */
+  serverUrl: string | undefined;
   /** a port on 127.0.0.1 serving GET /health and GET /status; undefined = none */
   healthPort: number | undefined;
 }
@@ -28,6 +30,7 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
   --data-dir   buffer, identity and working directories (default: ~/.roost-agent) (ROOST_DATA_DIR)
   --secret     the agent credential (prefer the environment: flags show in ps)    (ROOST_AGENT_SECRET)
   --agent-id   use this id instead of the one kept in the data directory          (ROOST_AGENT_ID)
+  --server     the control plane's HTTP URL, for files (default: from a ws/wss --url) (ROOST_SERVER)
   --health-port serve GET /health and /status on 127.0.0.1:PORT (default: none)  (ROOST_AGENT_HEALTH_PORT)`;
 
 const configError = (message: string) => new RoostError('ROOST_CONFIG', message);
@@ -72,6 +75,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         secret: { type: 'string' },
         'agent-id': { type: 'string' },
         'health-port': { type: 'string' },
+        server: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -109,6 +113,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     slots: slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
     dataDir: resolve(pick('data-dir', 'ROOST_DATA_DIR').value ?? join(homedir(), '.roost-agent')),
     agentId: agentId.value,
+    serverUrl: pick('server', 'ROOST_SERVER').value,
     healthPort: parseHealthPort(pick('health-port', 'ROOST_AGENT_HEALTH_PORT')),
   };
 }

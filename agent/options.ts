@@ -14,6 +14,8 @@ export interface AgentOptions {
   name: string;
   labels: Record<string, string>;
   slots: number;
+  /** the control plane's HTTP base URL, for files (default: derived from a ws:// or wss:// broker URL) */
+  serverUrl?: string;
   /** where the libSQL buffer and the jobs' working directories live */
   dataDir: string;
   logger?: Logger;

@@ -11,6 +11,7 @@ import { Broker, Dispatcher, secretMatches } from './dispatcher/index.ts';
 import { createExecution, ExecutionOperations, Executor, inlineLink } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
+import { LocalStorage, type Storage } from './storage/index.ts';
 import { bootstrapAdmin, type RouteAccess, Webserver } from './webserver/index.ts';
 
 export interface RunningServer {
@@ -19,6 +20,7 @@ export interface RunningServer {
   readonly mqttPort: number | undefined;
   readonly agentSecret: string;
   readonly database: Database;
+  readonly storage: Storage;
   /** whether the API authenticates its callers */
   readonly auth: boolean;
   /** whether HTTP and MQTT TCP serve TLS */
@@ -107,10 +109,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log('repository').info({ driver: database.connection.driver }, 'database ready, migrations applied');
     const firstAdminToken = auth ? await bootstrapAdmin(database.repository, config.adminToken) : undefined;
 
-    const broker = new Broker({
-      logger: log('broker'),
-      verifyAgent: (_id, password) => secretMatches(agentSecret, password),
-    });
+    // one check of an agent's credential, for the broker and for file transfers
+    const verifyAgent = (_id: string, password: Buffer) => secretMatches(agentSecret, password);
+    const broker = new Broker({ logger: log('broker'), verifyAgent });
     await broker.start();
     stops.push(() => broker.close());
     let mqttPort: number | undefined;
@@ -125,6 +126,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         );
       }
     }
+
+    const storage = new LocalStorage(join(dataDir, 'storage'));
 
     const changes = new EventEmitter();
     changes.setMaxListeners(0);
@@ -160,6 +163,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       {
         repository,
         logger,
+        storage,
+        verifyAgent,
         startExecution: async (request) => {
           const { execution, messageId } = await createExecution(repository, request);
           executor.handOver(messageId);
@@ -172,7 +177,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           changes.on(id, listener);
           return () => changes.off(id, listener);
         },
-        verifyAgent: (_id, password) => secretMatches(agentSecret, password),
         mqttStream: (stream) => broker.handleStream(stream),
       },
       { host: config.host, port: config.port, auth, tls },
@@ -188,6 +192,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(tls ? { tls: { ca: tls.cert, servername: certificateName(tls.cert) } } : {}),
         agentId: 'local',
         secret: agentSecret,
+        serverUrl: `http://127.0.0.1:${httpPort}`,
         name: 'local',
         labels: {},
         slots: 4,
@@ -201,6 +206,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       mqttPort,
       agentSecret,
       database,
+      storage,
       auth,
       tls: Boolean(tls),
       firstAdminToken,

@@ -7,7 +7,7 @@ export const ERROR_CODES = {
   ROOST_CONFLICT: 'The request conflicts with the current state of the resource.',
   ROOST_UNAUTHORIZED: 'Credentials are missing, wrong, revoked or expired.',
   ROOST_FORBIDDEN:
-    'The credentials are valid but their role may not do this; the message names the role needed.',
+    'The credentials are valid but may not do this: a role too weak (the message names the role needed), or an agent reaching beyond its lease.',
   ROOST_PAYLOAD_TOO_LARGE: 'A body, document or message is over its size limit.',
   ROOST_FLOW_YAML: 'The flow source is not valid YAML; the message gives line and column.',
   ROOST_FLOW_INVALID: 'The flow does not match the flow model; the message gives the path in the document.',

@@ -7,6 +7,7 @@ import type { Job, JobRef, Logs, Result } from '../../protocol/messages.ts';
 import type { ResultState } from '../../protocol/states.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { Logger } from '../logger.ts';
+import type { FileClient } from '../tasks/files/client.ts';
 import { TaskRegistry } from '../tasks/registry.ts';
 import type { TaskOutcome } from '../tasks/types.ts';
 import { LogStream } from './log-stream.ts';
@@ -31,6 +32,8 @@ export interface RunnerOptions {
   childEnv?: Readonly<Record<string, string>>;
   workRoot?: string;
   killGraceMs?: number;
+  /** internal storage over the control plane's HTTP API (none: tasks that need files fail saying why) */
+  files?: FileClient;
   flushIntervalMs?: number;
   maxLinesPerChunk?: number;
 }
@@ -158,7 +161,7 @@ export class Runner {
       maxLines: this.#options.maxLinesPerChunk,
       flushIntervalMs: this.#options.flushIntervalMs,
     });
-    const { ctx, cleanup } = createTaskContext({
+    const { ctx, prepare, cleanup } = createTaskContext({
       job,
       renderer: this.#options.renderer,
       envs: this.#options.envs ?? {},
@@ -167,11 +170,13 @@ export class Runner {
       killGraceMs: this.#options.killGraceMs ?? 5_000,
       signal: attempt.abort.signal,
       log: (level, message) => stream.add(level, message),
+      ...(this.#options.files ? { files: this.#options.files.forJob(job, attempt.abort.signal) } : {}),
     });
     let outcome: Outcome;
     try {
       const task = this.#registry.resolve(job.task.type);
       if (!task.sideEffectFree) await this.#options.sink.started(job);
+      await prepare();
       outcome = attempt.abort.signal.aborted ? {} : await task.run(ctx);
     } catch (error) {
       const failure = RoostError.from(error);

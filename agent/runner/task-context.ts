@@ -2,11 +2,16 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, LogLevel } from '../../protocol/messages.ts';
+import { type JobFiles, NO_FILES } from '../tasks/files/client.ts';
 import type { TaskContext } from '../tasks/types.ts';
 
 /** The expression engine's entry points the runner uses (protocol/expressions in production). */
 export interface Renderer {
-  renderDeep(value: unknown, context: Record<string, unknown>, options?: { where?: string }): unknown;
+  renderDeep(
+    value: unknown,
+    context: Record<string, unknown>,
+    options?: { where?: string; functions?: { read?: (uri: string) => string } },
+  ): unknown;
 }
 
 export interface TaskContextOptions {
@@ -19,7 +24,14 @@ export interface TaskContextOptions {
   killGraceMs: number;
   signal: AbortSignal;
   log(level: LogLevel, message: string): void;
+  /** internal storage as this attempt may use it (none: every operation fails saying why) */
+  files?: JobFiles;
 }
+
+/** The largest file `read()` returns, in bytes (the expression engine's output bound is 10 M characters). */
+export const MAX_READ_BYTES = 10 * 1024 * 1024;
+/** How many rounds of fetching `read()` files before rendering: each round finds the files the last one unlocked. */
+const MAX_READ_ROUNDS = 16;
 
 /** The variables a job's expressions see: its context, `envs`, and `task` (id and type) if absent. */
 export function renderContext(job: Job, envs: Readonly<Record<string, string>>): Record<string, unknown> {
@@ -29,6 +41,8 @@ export function renderContext(job: Job, envs: Readonly<Record<string, string>>):
 
 export interface AttemptContext {
   ctx: TaskContext;
+  /** Fetches the files the task's expressions `read()`, so that rendering (synchronous) finds them. */
+  prepare(): Promise<void>;
   /** Removes the working directory if one was made. */
   cleanup(): Promise<void>;
 }
@@ -38,8 +52,22 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
   const variables = renderContext(job, options.envs);
   const taskId = typeof job.task.id === 'string' ? job.task.id : job.taskRunId;
   let directory: Promise<string> | undefined;
+  const files = options.files ?? NO_FILES;
+  // read() is synchronous in expressions: files are fetched by prepare(), then served from here
+  const fetched = new Map<string, string | Error>();
+  const missing = new Set<string>();
+  const read = (uri: string): string => {
+    const file = fetched.get(uri);
+    if (typeof file === 'string') return file;
+    if (file) throw file;
+    missing.add(uri);
+    throw new Error(`${uri} was not fetched before rendering`);
+  };
   const render = (value: unknown, property: string): unknown =>
-    renderer.renderDeep(value, variables, { where: `task ${taskId} property '${property}'` });
+    renderer.renderDeep(value, variables, {
+      where: `task ${taskId} property '${property}'`,
+      functions: { read },
+    });
   const ctx: TaskContext = {
     task: job.task,
     render,
@@ -52,6 +80,10 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
       throw new TypeError(`property '${property}' must be a string`);
     },
     log: options.log,
+    files,
+    addVariables(extra) {
+      Object.assign(variables, extra);
+    },
     signal: options.signal,
     env: options.childEnv,
     killGraceMs: options.killGraceMs,
@@ -65,6 +97,24 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
   };
   return {
     ctx,
+    async prepare() {
+      if (!JSON.stringify(job.task).includes('read(')) return;
+      for (let round = 0; round < MAX_READ_ROUNDS; round++) {
+        missing.clear();
+        try {
+          renderer.renderDeep(job.task, variables, { functions: { read } });
+        } catch {
+          // errors surface when the task renders its properties; here only the files asked for matter
+        }
+        if (missing.size === 0) return;
+        for (const uri of missing) {
+          fetched.set(
+            uri,
+            await files.readText(uri, MAX_READ_BYTES).catch((error: unknown) => error as Error),
+          );
+        }
+      }
+    },
     async cleanup() {
       if (!directory) return;
       const path = await directory.catch(() => undefined);

@@ -1,6 +1,8 @@
 // The runnable tasks an agent knows, by Kestra type name and alias.
 import { RoostError } from '../../protocol/errors.ts';
 import { echo, fail, log, outputValues, returnTask } from './core.ts';
+import { download, request } from './http/tasks.ts';
+import { nodeCommands, nodeScript, pythonCommands, pythonScript } from './scripts/languages.ts';
 import { commands, script } from './shell/commands.ts';
 import type { TaskModule } from './types.ts';
 
@@ -12,6 +14,12 @@ export const BUILT_IN_TASKS: readonly TaskModule[] = [
   fail,
   commands,
   script,
+  pythonScript,
+  pythonCommands,
+  nodeScript,
+  nodeCommands,
+  request,
+  download,
 ];
 
 export class TaskRegistry {

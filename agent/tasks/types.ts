@@ -1,5 +1,6 @@
 // What a runnable task is: a small module with a type name and a `run(ctx)` that returns its outcome.
 import type { LogLevel } from '../../protocol/messages.ts';
+import type { JobFiles } from './files/client.ts';
 
 /** Everything a task may touch while it runs; the runner builds one per job attempt. */
 export interface TaskContext {
@@ -14,6 +15,10 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** environment for child processes (the agent's own, without its secret) */
   readonly env: Readonly<Record<string, string>>;
+  /** internal storage: upload a task run's files, download files of the execution */
+  readonly files: JobFiles;
+  /** Adds variables the task's expressions see from now on (`workingDir`, `outputDir`). */
+  addVariables(variables: Record<string, unknown>): void;
   /** a fresh directory for this attempt's files, created on first use, removed when the job ends */
   workingDirectory(): Promise<string>;
   /** how long a killed process group gets between SIGTERM and SIGKILL */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { renderDeep } from '../../protocol/expressions/index.ts';
 import type { LogLevel } from '../../protocol/messages.ts';
 import { createTaskContext } from '../runner/task-context.ts';
+import type { JobFiles } from '../tasks/files/client.ts';
 import type { TaskModule, TaskOutcome } from '../tasks/types.ts';
 import { makeJob } from './fixtures.ts';
 
@@ -20,7 +21,13 @@ export interface TaskRun {
 export function startTask(
   module: TaskModule,
   properties: Record<string, unknown>,
-  options: { context?: Record<string, unknown>; killGraceMs?: number; envs?: Record<string, string> } = {},
+  options: {
+    context?: Record<string, unknown>;
+    killGraceMs?: number;
+    envs?: Record<string, string>;
+    files?: JobFiles;
+    childEnv?: Record<string, string>;
+  } = {},
 ): TaskRun {
   const job = makeJob({
     task: { id: 'task', type: module.type, ...properties },
@@ -30,11 +37,11 @@ export function startTask(
   const watchers: { match: RegExp; resolve: (line: string) => void }[] = [];
   const abort = new AbortController();
   const workRoot = mkdtempSync(join(tmpdir(), 'roost-task-'));
-  const { ctx, cleanup } = createTaskContext({
+  const { ctx, prepare, cleanup } = createTaskContext({
     job,
     renderer: { renderDeep },
     envs: options.envs ?? {},
-    childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    childEnv: options.childEnv ?? { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     workRoot,
     killGraceMs: options.killGraceMs ?? 5_000,
     signal: abort.signal,
@@ -42,8 +49,11 @@ export function startTask(
       logs.push({ level, message });
       for (const w of watchers.filter((w) => w.match.test(message))) w.resolve(message);
     },
+    ...(options.files ? { files: options.files } : {}),
   });
-  const outcome = module.run(ctx).finally(cleanup);
+  const outcome = prepare()
+    .then(() => module.run(ctx))
+    .finally(cleanup);
   return {
     outcome,
     logs,

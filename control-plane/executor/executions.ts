@@ -13,6 +13,8 @@ export interface NewExecutionRequest {
   labels?: Record<string, string>;
   trigger?: Record<string, unknown>;
   now?: Date;
+  /** the new execution's id, when the caller needs it first (files of FILE inputs are stored under it) */
+  id?: string;
 }
 
 export interface CreatedExecution {
@@ -45,7 +47,7 @@ export async function createExecution(
     for (const { key, value } of flowLabels(flow)) labels[key] = value;
     Object.assign(labels, request.labels);
     const execution = await tx.executions.insert({
-      id: newId(),
+      id: request.id ?? newId(),
       namespace: row.namespace,
       flowId: row.flowId,
       flowRevision: row.revision,

@@ -3,10 +3,13 @@ import type { Duplex } from 'node:stream';
 import type { ExecutionOperations, ExecutorEvent, NewExecutionRequest } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ExecutionRow, Repository } from '../repository/index.ts';
+import type { Storage } from '../storage/index.ts';
 
 export interface WebserverDeps {
   repository: Repository;
   logger: Logger;
+  /** internal storage: FILE inputs, files tasks produce */
+  storage: Storage;
   /** creates an execution and hands it to an executor */
   startExecution(request: NewExecutionRequest): Promise<ExecutionRow>;
   /** sends an event (kill, resume) to an execution's executor */
@@ -17,8 +20,8 @@ export interface WebserverDeps {
   resumeErrors(executionId: string, inputs: Record<string, unknown>): Promise<string[]>;
   /** calls `listener` whenever the execution changes; returns a function that stops it */
   watchExecution(executionId: string, listener: () => void): () => void;
-  /** checks an agent's id and credential, for routes agents call (`access: 'agent'`) */
-  verifyAgent?: (agentId: string, password: Buffer) => boolean;
+  /** whether `secret` is the credential of agent `agentId` (the broker asks the same), for routes agents call (`access: 'agent'`) */
+  verifyAgent(agentId: string, secret: Buffer): boolean | Promise<boolean>;
   /** serves MQTT over a WebSocket stream (when a broker runs in this process) */
   mqttStream?: (stream: Duplex) => void;
 }

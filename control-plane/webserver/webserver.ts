@@ -1,12 +1,14 @@
 // The webserver component: fastify with the REST API, health, and MQTT over WebSocket on `/mqtt`.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { enforceAccess, type RouteAccess, requireAccessDeclarations } from './auth/access.ts';
 import type { WebserverDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
 import { accessRoutes } from './routes/access.ts';
+import { agentFileRoutes } from './routes/agent-files.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { executionOperationRoutes } from './routes/execution-operations.ts';
 import { executionRoutes } from './routes/executions.ts';
@@ -18,6 +20,8 @@ export interface WebserverOptions {
   port: number;
   /** largest request body in bytes (default 1 MiB) */
   bodyLimitBytes?: number;
+  /** largest file uploaded as a FILE input, in bytes (default 1 GiB) */
+  maxUploadBytes?: number;
   /** false only for `roost server local` in evaluation mode: every caller is then an admin */
   auth: boolean;
   /** PEM certificate and key: serve HTTPS (and thereby wss:// for MQTT) */
@@ -32,7 +36,7 @@ export interface App {
 
 export function buildApp(
   deps: WebserverDeps,
-  options: Pick<WebserverOptions, 'bodyLimitBytes' | 'auth' | 'tls'>,
+  options: Pick<WebserverOptions, 'bodyLimitBytes' | 'maxUploadBytes' | 'auth' | 'tls'>,
 ): App {
   // pino's logger type is wider than fastify's base logger type; the instance is the same either way
   const app = Fastify({
@@ -53,6 +57,8 @@ export function buildApp(
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     },
   );
+  const maxUploadBytes = options.maxUploadBytes ?? 1 << 30;
+  void app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 64, fields: 256 } });
   app.setErrorHandler(errorHandler);
   const routes: RouteAccess[] = [];
   requireAccessDeclarations(app, routes);
@@ -68,6 +74,7 @@ export function buildApp(
   executionOperationRoutes(app, deps);
   logRoutes(app, deps);
   agentRoutes(app, deps);
+  agentFileRoutes(app, deps, maxUploadBytes);
   return { app, routes };
 }
 

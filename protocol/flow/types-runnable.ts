@@ -135,7 +135,7 @@ const HTTP_REQUEST = runnableType(
     allowFailed: Type.Optional(Type.Boolean()),
     encryptBody: Type.Optional(Dynamic(Type.Boolean())),
   },
-  { aliases: ['io.kestra.plugin.fs.http.Request'] },
+  { aliases: ['io.kestra.plugin.fs.http.Request'], status: TypeStatus.READY },
 );
 const HTTP_DOWNLOAD = runnableType(
   core('http.Download'),
@@ -144,7 +144,7 @@ const HTTP_DOWNLOAD = runnableType(
     failOnEmptyResponse: Type.Optional(Dynamic(Type.Boolean())),
     saveAs: Type.Optional(Type.String()),
   },
-  { aliases: ['io.kestra.plugin.fs.http.Download'] },
+  { aliases: ['io.kestra.plugin.fs.http.Download'], status: TypeStatus.READY },
 );
 
 /** What every script task of io.kestra.plugin.scripts takes. */
@@ -171,6 +171,7 @@ const python = {
   pythonVersion: Type.Optional(Type.String()),
   dependencyCacheEnabled: Type.Optional(Type.Boolean()),
 };
+const ready = { status: TypeStatus.READY };
 const scripts = (path: string) => `io.kestra.plugin.scripts.${path}`;
 
 export const SHELL_COMMANDS = runnableType(
@@ -198,8 +199,8 @@ export const RUNNABLE_TYPES = [
   HTTP_DOWNLOAD,
   SHELL_COMMANDS,
   runnableType(scripts('shell.Script'), { ...scriptProps, ...script }, { status: TypeStatus.READY }),
-  runnableType(scripts('python.Script'), { ...scriptProps, ...python, ...script }),
-  runnableType(scripts('python.Commands'), { ...scriptProps, ...python, ...commands }),
-  runnableType(scripts('node.Script'), { ...scriptProps, ...script }),
-  runnableType(scripts('node.Commands'), { ...scriptProps, ...commands }),
+  runnableType(scripts('python.Script'), { ...scriptProps, ...python, ...script }, ready),
+  runnableType(scripts('python.Commands'), { ...scriptProps, ...python, ...commands }, ready),
+  runnableType(scripts('node.Script'), { ...scriptProps, ...script }, ready),
+  runnableType(scripts('node.Commands'), { ...scriptProps, ...commands }, ready),
 ];

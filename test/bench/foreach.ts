@@ -1,8 +1,7 @@
 // The ForEach scenarios of the flows issue: a ForEach over 1,000 values with concurrencyLimit 0 and one
 // over 100 values with concurrencyLimit 1, each of a trivial Return, on one agent. Measured from the
 // execution's own start and end dates.
-
-import { authHeaders } from '../support/api.ts';
+import type { BenchApi } from './client.ts';
 
 export interface ForEachCase {
   values: number;
@@ -46,22 +45,18 @@ const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED']);
  * figure comes from the execution's own dates, so the poll's period does not change it; a poll serialises
  * every task run, so polling more often would only load the control plane.
  */
-export async function runForEach(api: string, c: ForEachCase, timeoutMs: number) {
-  const post = async (path: string, body: string, type: string) => {
-    const response = await fetch(`${api}${path}`, {
-      method: 'POST',
-      headers: { ...authHeaders(api), 'content-type': type },
-      body,
-    });
-    if (!response.ok) throw new Error(`POST ${path}: HTTP ${response.status}: ${await response.text()}`);
-    return (await response.json()) as ExecutionState;
-  };
-  await post('/api/v1/flows', forEachFlow(c), 'application/x-yaml');
-  const created = await post(`/api/v1/executions/bench/${forEachFlowId(c)}`, '{}', 'application/json');
+export async function runForEach(api: BenchApi, c: ForEachCase, timeoutMs: number) {
+  await api.applyFlow(forEachFlow(c));
+  const created = await api.json<ExecutionState>(`/api/v1/executions/bench/${forEachFlowId(c)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await fetch(`${api}/api/v1/executions/${created.id}`, { headers: authHeaders(api) });
-    const execution = (await response.json()) as ExecutionState & { taskRunList: unknown[] };
+    const execution = await api.json<ExecutionState & { taskRunList: unknown[] }>(
+      `/api/v1/executions/${created.id}`,
+    );
     if (TERMINAL.has(execution.state.current)) {
       const ms = Date.parse(execution.state.endDate!) - Date.parse(execution.state.startDate);
       return {

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const ROOST = resolve(REPO_ROOT, 'bin/roost.mjs');
+const RUN_TS = resolve(REPO_ROOT, 'bin/run-ts.mjs');
 interface Waiter {
   pattern: RegExp;
   resolve: (match: RegExpMatchArray) => void;
@@ -111,7 +112,16 @@ export function spawnRoost(
   env: NodeJS.ProcessEnv = {},
   nodeArgs: string[] = [],
 ) {
-  const child = spawn(process.execPath, [...nodeArgs, ROOST, ...args], {
+  return spawnNode(name, [...nodeArgs, ROOST, ...args], logFile, env);
+}
+
+/** Starts a TypeScript entry point of the repository (through bin/run-ts.mjs) with `args`. */
+export function spawnScript(name: string, script: string, args: string[], logFile: string) {
+  return spawnNode(name, [RUN_TS, resolve(REPO_ROOT, script), ...args], logFile, {});
+}
+
+function spawnNode(name: string, argv: string[], logFile: string, env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,13 @@
 // Summaries of measured samples, and the table the bench prints.
 import type { Sample } from './sequential.ts';
 
+/** The value at `p` (0-100) of `values`, by the nearest rank. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
 export interface Spread {
   median: number;
   min: number;
@@ -65,7 +72,7 @@ export function summarize(
 const f = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
 const range = (s: Spread) => `${f(s.median)} (${f(s.min)}-${f(s.max)})`;
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

@@ -1,32 +1,60 @@
-// `npm run bench`: Roost's task overhead on real Postgres with the agent in its own process, over MQTT
-// on TCP and on WebSocket. Prints a table and writes test/bench/out/latest.json. A bench, not a test:
-// nothing here asserts a time. Options: --runs 5 --warmup 1 --tasks 40 --transports tcp,ws|none --no-foreach
-// --wait follow|poll --database postgres://postgres@127.0.0.1:5432/postgres (or ROOST_BENCH_DATABASE_URL)
+// `npm run bench`: Roost on real Postgres, with the control plane and every agent in its own process.
+// Prints tables and writes test/bench/out/latest.json. A bench, not a test: nothing here asserts a time.
+// Scenarios (--scenarios, comma-separated; default all):
+//   sequential  N strictly sequential Return tasks, per transport (--tasks 40, --runs 5, --transports)
+//   foreach     ForEach over 1,000 values (no limit) and over 100 values one at a time, one agent
+//   parallel    one Parallel of N Return tasks across 4 agents of 4 slots (--parallel-tasks 200,
+//               --parallel-runs 3); total time, tasks/s and tasks per agent
+//   latency     trigger to first task: one-task executions one after another on one agent
+//               (--latency-executions 200, after 20 warm-up executions); p50 and p99
+//   idle        one welcomed agent left idle (--idle-seconds 30): RSS, peak RSS and CPU
+//   peers       graphile-worker and pg-boss: a chain of --tasks no-op jobs, --runs chains after --warmup,
+//               each in its own process and database; ms/job and Roost's sequential ms/task over theirs
+// Other options: --warmup 1 (warm-up executions of sequential and parallel; 0 also skips latency's)
+// --transports tcp,ws|none (none skips sequential) --no-foreach (skips foreach) --wait follow|poll
+// --database postgres://postgres@127.0.0.1:5432/postgres (or ROOST_BENCH_DATABASE_URL)
 // --profile (V8 CPU profiles of the control plane and agents in test/bench/out/profiles)
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { useToken } from '../support/api.ts';
-import { freePort } from '../support/processes.ts';
 import { type BenchDatabase, createBenchDatabase } from './database.ts';
 import { FOREACH_CASES, runForEach } from './foreach.ts';
-import { cpuTimeMs, type RoostChild, spawnRoost, waitForHealth } from './processes.ts';
+import { type BenchAgent, type ControlPlane, Harness } from './harness.ts';
+import { formatIdle, type IdleResult, measureIdle } from './idle.ts';
+import { formatLatency, type LatencyResult, runLatency } from './latency.ts';
+import {
+  formatParallel,
+  type ParallelResult,
+  type ParallelSample,
+  parallelRunner,
+  summarizeParallel,
+} from './parallel.ts';
+import { formatPeers, PEER_LIBRARIES, type PeerResult, runPeer } from './peer.ts';
+import { cpuTimeMs } from './processes.ts';
 import { formatResults, type ScenarioResult, summarize } from './report.ts';
 import { applyFlow, flowId, measure, runOnce, type Sample, type WaitMode } from './sequential.ts';
 
 const OUT = resolve(import.meta.dirname, 'out');
-const START_TIMEOUT_MS = 60_000;
 const EXECUTION_TIMEOUT_MS = 120_000;
 const FOREACH_TIMEOUT_MS = 120_000;
+const SCENARIOS = ['sequential', 'foreach', 'parallel', 'latency', 'idle', 'peers'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const PARALLEL_AGENTS = 4;
+const PARALLEL_SLOTS = 4;
+const LATENCY_WARMUP = 20;
 
 const { values: flags } = parseArgs({
   options: {
+    scenarios: { type: 'string', default: SCENARIOS.join(',') },
     runs: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     tasks: { type: 'string', default: '40' },
     transports: { type: 'string', default: 'tcp,ws' },
+    'parallel-tasks': { type: 'string', default: '200' },
+    'parallel-runs': { type: 'string', default: '3' },
+    'latency-executions': { type: 'string', default: '200' },
+    'idle-seconds': { type: 'string', default: '30' },
     wait: { type: 'string', default: 'follow' },
     database: { type: 'string' },
     profile: { type: 'boolean', default: false },
@@ -39,103 +67,71 @@ const count = (name: string, text: string, min: number) => {
   if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number >= ${min}`);
   return value;
 };
+const scenarios = new Set<Scenario>();
+for (const name of flags.scenarios.split(',').map((s) => s.trim())) {
+  if (!(SCENARIOS as readonly string[]).includes(name)) {
+    throw new Error(`--scenarios: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
+  }
+  scenarios.add(name as Scenario);
+}
+if (flags.transports === 'none') scenarios.delete('sequential');
+if (!flags.foreach) scenarios.delete('foreach');
 const options = {
+  scenarios: SCENARIOS.filter((s) => scenarios.has(s)),
   runs: count('runs', flags.runs, 1),
   warmup: count('warmup', flags.warmup, 0),
   tasks: count('tasks', flags.tasks, 1),
   transports: flags.transports === 'none' ? [] : flags.transports.split(',').map((t) => t.trim()),
+  parallelTasks: count('parallel-tasks', flags['parallel-tasks'], 1),
+  parallelRuns: count('parallel-runs', flags['parallel-runs'], 1),
+  latencyExecutions: count('latency-executions', flags['latency-executions'], 1),
+  idleSeconds: count('idle-seconds', flags['idle-seconds'], 1),
   wait: flags.wait as WaitMode,
   database:
     flags.database ?? process.env.ROOST_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   profile: flags.profile,
-  foreach: flags.foreach,
 };
-/** with --profile, each child writes a V8 CPU profile into out/profiles when it exits */
-const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'profiles')] : [];
+if (options.parallelTasks > 1000)
+  throw new Error('--parallel-tasks must be at most 1000 (task ids are p000-p999)');
 if (options.wait !== 'follow' && options.wait !== 'poll') throw new Error('--wait must be follow or poll');
 for (const t of options.transports) if (t !== 'tcp' && t !== 'ws') throw new Error(`unknown transport ${t}`);
 
-// Everything started is registered here and undone in reverse order, on success, error or signal.
-const undo: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of undo.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        console.error(`cleanup: ${(error as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-let interrupted = false;
-/** aborts the bench's own open requests (an open follow stream would hold the server's shutdown) */
-const requests = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    requests.abort();
-    console.error(`\n${signal}: stopping the bench's processes and dropping its database`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  undo.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function startAgent(
-  url: string,
-  transport: string,
-  secret: string,
-): Promise<{ agent: RoostChild; id: string }> {
-  const args = ['agent', 'start', '--url', url, '--data-dir', tempDir('roost-bench-agent-')];
-  const agent = spawnRoost(
-    `agent-${transport}`,
-    [...args, '--slots', '4', '--name', `bench-${transport}`],
-    join(OUT, `agent-${transport}.log`),
-    { ROOST_AGENT_SECRET: secret },
-    nodeArgs,
-  );
-  undo.push(() => agent.stop());
-  const [banner] = await Promise.all([
-    agent.waitFor(/roost agent (\S+) \(/, START_TIMEOUT_MS, 'its banner'),
-    agent.waitFor(/\bwelcomed\b/, START_TIMEOUT_MS, 'the control plane to welcome it'),
-  ]);
-  return { agent, id: banner[1]! };
+/** with --profile, each child writes a V8 CPU profile into out/profiles when it exits */
+const harness = new Harness(
+  OUT,
+  options.profile ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'profiles')] : [],
+);
+const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
+/** the 1, 5 and 15-minute load averages when each scenario began and ended */
+const loadByScenario: Record<string, { before: number[]; after: number[] }> = {};
+async function timed<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const before = load();
+  const result = await run();
+  loadByScenario[name] = { before, after: load() };
+  return result;
 }
 
 /** CPU ms used so far by the control plane, the agent and the bench database's backends (by pid). */
-async function cpuSnapshot(server: RoostChild, agent: RoostChild, db: BenchDatabase) {
+async function cpuSnapshot(cp: ControlPlane, agent: BenchAgent, db: BenchDatabase) {
   const backends = new Map((await db.backendPids()).map((pid) => [pid, cpuTimeMs(pid) ?? 0]));
-  return { controlPlane: cpuTimeMs(server.pid) ?? 0, agent: cpuTimeMs(agent.pid) ?? 0, backends };
+  return { controlPlane: cpuTimeMs(cp.server.pid) ?? 0, agent: cpuTimeMs(agent.child.pid) ?? 0, backends };
 }
 
-async function scenario(
-  api: string,
-  server: RoostChild,
-  db: BenchDatabase,
-  transport: string,
-  url: string,
-  secret: string,
-) {
-  const { agent, id } = await startAgent(url, transport, secret);
-  // an error the control plane logs (pino level 50 or 60) fails the run at once, with the line
-  const serverError = server.waitFor(/"level":[56]0\b/, undefined, 'an error line').then((match) => {
-    throw new Error(`the control plane logged an error:\n${match.input?.slice(0, 3000)}`);
-  });
-  serverError.catch(() => {});
+async function sequential(cp: ControlPlane, db: BenchDatabase, transport: string, url: string) {
+  const agent = await harness.startAgent(transport, url);
   const run = async () => {
-    const started = runOnce(api, options.tasks, options.wait, EXECUTION_TIMEOUT_MS, requests.signal);
-    return measure(await Promise.race([started, serverError]), options.tasks);
+    const started = runOnce(
+      cp.api,
+      flowId(options.tasks),
+      options.wait,
+      EXECUTION_TIMEOUT_MS,
+      harness.requests.signal,
+    );
+    return measure(await Promise.race([started, cp.error]), options.tasks);
   };
   const warmup: Sample[] = [];
   for (let i = 0; i < options.warmup; i++) warmup.push(await run());
-  const before = await cpuSnapshot(server, agent, db);
+  const before = await cpuSnapshot(cp, agent, db);
   const startedAt = Date.now();
   const samples: Sample[] = [];
   for (let i = 0; i < options.runs; i++) {
@@ -143,18 +139,11 @@ async function scenario(
     process.stderr.write(`  ${transport} run ${i + 1}: ${samples[i]!.perTaskMs.toFixed(1)} ms/task\n`);
   }
   const wallMs = Date.now() - startedAt;
-  const after = await cpuSnapshot(server, agent, db);
+  const after = await cpuSnapshot(cp, agent, db);
   const taskCount = options.runs * options.tasks;
   let postgresMs = 0;
   for (const [pid, cpu] of after.backends) postgresMs += cpu - (before.backends.get(pid) ?? 0);
-  // the agent must be gone (offline for the control plane) before the next one starts, or jobs go to it
-  const offline = server.waitFor(
-    new RegExp(`^(?=.*${id})(?=.*agent offline)`),
-    15_000,
-    `agent ${id} to go offline`,
-  );
-  await agent.stop();
-  await offline;
+  await harness.stopAgent(agent);
   return summarize(
     {
       scenario: flowId(options.tasks),
@@ -173,49 +162,124 @@ async function scenario(
   );
 }
 
+async function forEachCases(cp: ControlPlane) {
+  const agent = await harness.startAgent('foreach', cp.mqttUrl);
+  const results = [];
+  for (const c of FOREACH_CASES) {
+    const result = await Promise.race([runForEach(cp.api, c, FOREACH_TIMEOUT_MS), cp.error]);
+    process.stderr.write(
+      `  ${result.scenario}: ${result.state}, ${result.taskRuns} task runs, ${result.ms} ms\n`,
+    );
+    results.push(result);
+  }
+  await harness.stopAgent(agent);
+  return results;
+}
+
+async function parallel(cp: ControlPlane, db: BenchDatabase): Promise<ParallelResult> {
+  const agents: BenchAgent[] = [];
+  for (let i = 1; i <= PARALLEL_AGENTS; i++) {
+    agents.push(await harness.startAgent(`tcp-${i}`, cp.mqttUrl, PARALLEL_SLOTS));
+  }
+  const once = await parallelRunner(cp.api, agents, {
+    tasks: options.parallelTasks,
+    wait: options.wait,
+    timeoutMs: EXECUTION_TIMEOUT_MS,
+    signal: harness.requests.signal,
+    failure: cp.error,
+  });
+  const warmup: ParallelSample[] = [];
+  for (let i = 0; i < options.warmup; i++) warmup.push(await once());
+  const cpu = async () => {
+    const backends = new Map((await db.backendPids()).map((pid) => [pid, cpuTimeMs(pid) ?? 0]));
+    const agentsMs = agents.reduce((sum, agent) => sum + (cpuTimeMs(agent.child.pid) ?? 0), 0);
+    return { controlPlane: cpuTimeMs(cp.server.pid) ?? 0, agents: agentsMs, backends };
+  };
+  const before = await cpu();
+  const samples: ParallelSample[] = [];
+  for (let i = 0; i < options.parallelRuns; i++) {
+    const sample = await once();
+    samples.push(sample);
+    const perAgent = Object.values(sample.perAgent).join('/');
+    process.stderr.write(
+      `  parallel run ${i + 1}: ${sample.totalMs} ms, ${sample.tasksPerSecond.toFixed(0)} tasks/s, per agent ${perAgent}\n`,
+    );
+  }
+  const after = await cpu();
+  for (const agent of agents) await harness.stopAgent(agent);
+  const taskCount = options.parallelRuns * options.parallelTasks;
+  let postgresMs = 0;
+  for (const [pid, ms] of after.backends) postgresMs += ms - (before.backends.get(pid) ?? 0);
+  const cpuPerTaskMs = {
+    controlPlane: (after.controlPlane - before.controlPlane) / taskCount,
+    agents: (after.agents - before.agents) / taskCount,
+    postgres: postgresMs / taskCount,
+  };
+  const base = {
+    tasks: options.parallelTasks,
+    agents: agents.length,
+    slotsPerAgent: PARALLEL_SLOTS,
+    cpuPerTaskMs,
+  };
+  return summarizeParallel(base, warmup, samples);
+}
+
+async function latency(cp: ControlPlane): Promise<LatencyResult> {
+  const agent = await harness.startAgent('latency', cp.mqttUrl);
+  const result = await runLatency(cp.api, {
+    executions: options.latencyExecutions,
+    warmupExecutions: options.warmup > 0 ? LATENCY_WARMUP : 0,
+    wait: options.wait,
+    timeoutMs: EXECUTION_TIMEOUT_MS,
+    signal: harness.requests.signal,
+    failure: cp.error,
+  });
+  await harness.stopAgent(agent);
+  return result;
+}
+
+async function idle(cp: ControlPlane): Promise<IdleResult> {
+  const agent = await harness.startAgent('idle', cp.mqttUrl);
+  const window = measureIdle(agent, cp.server, options.idleSeconds * 1000, harness.requests.signal);
+  const result = await Promise.race([window, cp.error]);
+  await harness.stopAgent(agent);
+  return result;
+}
+
 async function main() {
   mkdirSync(OUT, { recursive: true });
-  const loadBefore = loadavg();
+  const loadBefore = load();
   const db = await createBenchDatabase(options.database);
-  undo.push(() => db.drop());
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const secret = randomBytes(16).toString('hex');
-  const api = `http://127.0.0.1:${httpPort}`;
-  const adminToken = randomBytes(24).toString('hex');
-  useToken(api, adminToken);
-  // the secret goes by flag as the brief's command line does; it is a throwaway per run
-  const server = spawnRoost(
-    'control-plane',
-    ['server', 'standalone', '--database-url', db.url, '--port', String(httpPort), '--host', '127.0.0.1']
-      .concat(['--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1', '--agent-secret', secret])
-      .concat(['--data-dir', tempDir('roost-bench-server-')]),
-    join(OUT, 'server.log'),
-    { ROOST_ADMIN_TOKEN: adminToken },
-    nodeArgs,
-  );
-  undo.push(() => server.stop());
-  await server.waitFor(/Roost standalone is running\./, START_TIMEOUT_MS, 'its ready line');
-  await waitForHealth(`${api}/health`, START_TIMEOUT_MS);
-  await applyFlow(api, options.tasks);
-  console.error(`bench database ${db.name}; control plane on ${api}, MQTT on ${mqttPort}`);
+  harness.defer(() => db.drop());
+  const cp = await harness.startControlPlane(db.url);
+  await applyFlow(cp.api, options.tasks);
+  console.error(`bench database ${db.name}; control plane on ${cp.api.base}, MQTT on ${cp.mqttUrl}`);
+  console.error(`scenarios: ${options.scenarios.join(', ')}`);
 
   const results: ScenarioResult[] = [];
-  for (const transport of options.transports) {
-    const url = transport === 'tcp' ? `mqtt://127.0.0.1:${mqttPort}` : `ws://127.0.0.1:${httpPort}/mqtt`;
-    results.push(await scenario(api, server, db, transport, url, secret));
-  }
-
-  const forEach = [];
-  if (options.foreach) {
-    const { agent } = await startAgent(`mqtt://127.0.0.1:${mqttPort}`, 'tcp', secret);
-    for (const c of FOREACH_CASES) {
-      const result = await runForEach(api, c, FOREACH_TIMEOUT_MS);
-      process.stderr.write(
-        `  ${result.scenario}: ${result.state}, ${result.taskRuns} task runs, ${result.ms} ms\n`,
-      );
-      forEach.push(result);
+  if (scenarios.has('sequential')) {
+    for (const transport of options.transports) {
+      const url = transport === 'tcp' ? cp.mqttUrl : cp.wsUrl;
+      results.push(await timed(`sequential-${transport}`, () => sequential(cp, db, transport, url)));
     }
-    await agent.stop();
+  }
+  const forEach = scenarios.has('foreach') ? await timed('foreach', () => forEachCases(cp)) : [];
+  const parallelResults = scenarios.has('parallel') ? [await timed('parallel', () => parallel(cp, db))] : [];
+  const latencyResults = scenarios.has('latency') ? [await timed('latency', () => latency(cp))] : [];
+  const idleResults = scenarios.has('idle') ? [await timed('idle', () => idle(cp))] : [];
+  const peers: PeerResult[] = [];
+  if (scenarios.has('peers')) {
+    for (const library of PEER_LIBRARIES) {
+      const peerOptions = {
+        databaseBase: options.database,
+        jobs: options.tasks,
+        runs: options.runs,
+        warmup: options.warmup,
+      };
+      const result = await timed(`peer-${library}`, () => runPeer(harness, library, peerOptions));
+      process.stderr.write(`  ${library}: ${result.perJobMs.median.toFixed(1)} ms/job\n`);
+      peers.push(result);
+    }
   }
 
   const report = {
@@ -227,27 +291,45 @@ async function main() {
       memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
       node: process.version,
       postgres: await db.version(),
-      loadAverage: { before: loadBefore, after: loadavg() },
+      loadAverage: { before: loadBefore, after: load(), byScenario: loadByScenario },
     },
     options,
-    peer: 'none: no peer (graphile-worker, pg-boss) is installed; see test/bench/RESULTS.md',
     results,
     forEach,
+    parallel: parallelResults,
+    latency: latencyResults,
+    idle: idleResults,
+    peers,
   };
   writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(formatResults(results));
-  console.log(
-    `\nload average before/after: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} / ${report.machine.loadAverage.after.map((l) => l.toFixed(2)).join(' ')}`,
-  );
-  console.log(`peer comparison: ${report.peer}`);
+  if (results.length) console.log(formatResults(results));
+  if (forEach.length) {
+    console.log('\nForEach:');
+    for (const r of forEach) console.log(`  ${r.scenario}: ${r.state}, ${r.taskRuns} task runs, ${r.ms} ms`);
+  }
+  if (parallelResults.length)
+    console.log(
+      `\nParallel (ms, median (min-max) over the measured runs):\n${formatParallel(parallelResults)}`,
+    );
+  if (latencyResults.length)
+    console.log(`\nTrigger to the first task's RUNNING (ms):\n${formatLatency(latencyResults)}`);
+  if (idleResults.length) console.log(`\nIdle agent:\n${formatIdle(idleResults)}`);
+  console.log('\nload average (1/5/15 min) when each scenario began -> ended:');
+  for (const [name, l] of Object.entries(loadByScenario)) {
+    console.log(`  ${name}: ${l.before.join(' ')} -> ${l.after.join(' ')}`);
+  }
+  if (peers.length)
+    console.log(
+      `\nPeers (ms per task or job, median (min-max) over the measured chains):\n${formatPeers(results, peers)}`,
+    );
   console.log(`written: ${join(OUT, 'latest.json')}`);
 }
 
 try {
   await main();
 } catch (error) {
-  if (!interrupted) console.error(`bench failed: ${(error as Error).stack ?? error}`);
+  if (!harness.interrupted) console.error(`bench failed: ${(error as Error).stack ?? error}`);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await harness.cleanup();
 }

@@ -1,7 +1,6 @@
 // The `sequential-N` scenario: one flow of N strictly sequential trivial Return tasks; one execution
 // is started over REST, waited for, and measured from the server's own timestamps.
-
-import { authHeaders } from '../support/api.ts';
+import type { BenchApi } from './client.ts';
 
 interface History {
   state: string;
@@ -18,7 +17,7 @@ interface StateJson {
 export interface TaskRunJson {
   taskId: string;
   state: StateJson;
-  attempts: { state: { startDate: string; endDate?: string } }[];
+  attempts: { agentId?: string; state: { startDate: string; endDate?: string } }[];
 }
 
 export interface ExecutionJson {
@@ -27,8 +26,16 @@ export interface ExecutionJson {
   taskRunList: TaskRunJson[];
 }
 
-const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED', 'RETRIED']);
-const NAMESPACE = 'bench';
+export const TERMINAL = new Set([
+  'SUCCESS',
+  'WARNING',
+  'FAILED',
+  'KILLED',
+  'CANCELLED',
+  'SKIPPED',
+  'RETRIED',
+]);
+export const NAMESPACE = 'bench';
 
 export function flowId(tasks: number): string {
   return `sequential-${tasks}`;
@@ -47,27 +54,13 @@ function taskId(index: number): string {
   return `t${String(index).padStart(3, '0')}`;
 }
 
-async function request(url: string, init: RequestInit): Promise<unknown> {
-  const response = await fetch(url, init);
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${response.status}: ${text}`);
-  return JSON.parse(text);
-}
-
-export async function applyFlow(api: string, tasks: number): Promise<void> {
-  await request(`${api}/api/v1/flows`, {
-    method: 'POST',
-    headers: { ...authHeaders(api), 'content-type': 'application/x-yaml' },
-    body: sequentialFlow(tasks),
-  });
+export async function applyFlow(api: BenchApi, tasks: number): Promise<void> {
+  await api.applyFlow(sequentialFlow(tasks));
 }
 
 /** Reads server-sent events until the server closes the stream; returns the last execution sent. */
-async function follow(api: string, id: string, signal: AbortSignal): Promise<ExecutionJson | undefined> {
-  const response = await fetch(`${api}/api/v1/executions/${id}/follow`, {
-    signal,
-    headers: authHeaders(api),
-  });
+async function follow(api: BenchApi, id: string, signal: AbortSignal): Promise<ExecutionJson | undefined> {
+  const response = await api.fetch(`/api/v1/executions/${id}/follow`, { signal });
   if (!response.ok || !response.body) throw new Error(`follow ${id}: HTTP ${response.status}`);
   const decoder = new TextDecoder();
   let buffered = '';
@@ -88,12 +81,9 @@ async function follow(api: string, id: string, signal: AbortSignal): Promise<Exe
   return last;
 }
 
-async function poll(api: string, id: string, everyMs: number, signal: AbortSignal): Promise<ExecutionJson> {
+async function poll(api: BenchApi, id: string, everyMs: number, signal: AbortSignal): Promise<ExecutionJson> {
   for (;;) {
-    const execution = (await request(`${api}/api/v1/executions/${id}`, {
-      signal,
-      headers: authHeaders(api),
-    })) as ExecutionJson;
+    const execution = await api.json<ExecutionJson>(`/api/v1/executions/${id}`, { signal });
     if (TERMINAL.has(execution.state.current)) return execution;
     await new Promise((done) => setTimeout(done, everyMs));
   }
@@ -108,11 +98,9 @@ export interface Started {
 }
 
 /** A short account of where an execution stands, for errors. */
-async function describe(api: string, id: string): Promise<string> {
+async function describe(api: BenchApi, id: string): Promise<string> {
   try {
-    const execution = (await request(`${api}/api/v1/executions/${id}`, {
-      headers: authHeaders(api),
-    })) as ExecutionJson;
+    const execution = await api.json<ExecutionJson>(`/api/v1/executions/${id}`);
     const runs = execution.taskRunList.map((run) => `${run.taskId}:${run.state.current}`);
     return `execution ${id} is ${execution.state.current}; task runs: ${runs.slice(-5).join(' ') || 'none'} (${runs.length} in all)`;
   } catch (error) {
@@ -125,8 +113,8 @@ async function describe(api: string, id: string): Promise<string> {
  * timer rather than AbortSignal.any: on Node 20 a combined signal can be garbage-collected and never fire.)
  */
 export async function runOnce(
-  api: string,
-  tasks: number,
+  api: BenchApi,
+  flow: string,
   wait: WaitMode,
   timeoutMs: number,
   abort: AbortSignal,
@@ -139,12 +127,12 @@ export async function runOnce(
   const postAt = Date.now();
   let id: string | undefined;
   try {
-    const created = (await request(`${api}/api/v1/executions/${NAMESPACE}/${flowId(tasks)}`, {
+    const created = await api.json<ExecutionJson>(`/api/v1/executions/${NAMESPACE}/${flow}`, {
       method: 'POST',
-      headers: { ...authHeaders(api), 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json' },
       body: '{}',
       signal,
-    })) as ExecutionJson;
+    });
     id = created.id;
     let execution = wait === 'follow' ? await follow(api, id, signal) : undefined;
     if (!execution || !TERMINAL.has(execution.state.current)) execution = await poll(api, id, 200, signal);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFlow } from '../../protocol/flow/index.ts';
 import { EXPECTED } from '../executor/corpus-table.ts';
-import { applyFlow, runFlow, waitForEnd } from '../support/api.ts';
+import { applyFlow, runFlow, runFlowWithFiles, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
 
@@ -40,10 +40,10 @@ describe('conformance on the real stack: Kestra flows run by agents end as in Ke
       const source = read(file);
       const flow = parseFlow(source);
       await applyFlow(plane.api, source);
-      const done = await waitForEnd(
-        plane.api,
-        (await runFlow(plane.api, flow.namespace, flow.id, expected.inputs ?? {})).id,
-      );
+      const created = expected.files
+        ? await runFlowWithFiles(plane.api, flow.namespace, flow.id, expected.inputs ?? {}, expected.files)
+        : await runFlow(plane.api, flow.namespace, flow.id, expected.inputs ?? {});
+      const done = await waitForEnd(plane.api, created.id);
       expect({ state: done.state.current, count: done.taskRunList.length }).toEqual({
         state: expected.state,
         count: expected.count,

@@ -12,6 +12,12 @@ const registry = new TaskRegistry();
 const PROCESS_TASKS = new Set([
   'io.kestra.plugin.scripts.shell.Commands',
   'io.kestra.plugin.scripts.shell.Script',
+  'io.kestra.plugin.scripts.python.Script',
+  'io.kestra.plugin.scripts.python.Commands',
+  'io.kestra.plugin.scripts.node.Script',
+  'io.kestra.plugin.scripts.node.Commands',
+  'io.kestra.plugin.core.http.Request',
+  'io.kestra.plugin.core.http.Download',
 ]);
 
 /** Runs one job as the agent would, and reports its outcome. */

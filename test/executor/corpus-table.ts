@@ -11,6 +11,8 @@ export interface Expectation {
   /** task runs of the execution */
   count: number;
   inputs?: Record<string, unknown>;
+  /** FILE inputs by name, as their content: uploaded on the real stack, a kestra:/// URI in the simulation */
+  files?: Record<string, string>;
   /** sent once the execution waits (a paused flow) */
   resume?: ExecutorEvent;
   /** attempts of a task's run, by task id */
@@ -162,6 +164,21 @@ export const EXPECTED: Record<string, Expectation> = {
     note: 'counted by hand: Parallel, 3 If, 2 `then` logs, 6 logs',
   },
   'input-log-secret.yaml': single('SUCCESS'),
+  'inputs.yaml': {
+    state: 'SUCCESS',
+    count: 14,
+    inputs: {
+      string: 'myString',
+      enum: 'ENUM_VALUE',
+      int: '42',
+      float: '42.42',
+      instant: '2019-10-06T18:27:49Z',
+      secret: 'secretValue',
+      array: '[1, 2, 3]',
+    },
+    files: { file: 'hello' },
+  },
+  'inputs-small-files.yaml': { ...single('SUCCESS'), files: { f: 'small file content' } },
   'log-to-file.yaml': single('SUCCESS'),
   'logs.yaml': { state: 'SUCCESS', count: 5 },
   'minimal-bis.yaml': single('SUCCESS'),
@@ -209,6 +226,13 @@ export const EXPECTED: Record<string, Expectation> = {
     check: (r) => expect(r.run('last').outputs).toEqual({ values: { asked: 'MISSING' } }),
   },
   'restart-each.yaml': { state: 'SUCCESS', count: 20, inputs: { failed: 'NONE' } },
+  'restart_with_inputs.yaml': {
+    state: 'SUCCESS',
+    count: 5,
+    inputs: { string: 'myString', int: '42', float: '42.42', instant: '2019-10-06T18:27:49Z' },
+    files: { file: 'a file' },
+    note: 'run once; restarting it is not part of this check',
+  },
   'restart_always_failed.yaml': { state: 'FAILED', count: 2 },
   'restart_last_failed.yaml': { state: 'FAILED', count: 3 },
   'restart_local_errors.yaml': { state: 'FAILED', count: 5 },

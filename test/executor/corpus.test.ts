@@ -9,12 +9,9 @@ import { simulate } from './simulate.ts';
 
 /** Flows that use only ready types but are not run here, and why. */
 const SKIPPED: Record<string, string> = {
-  'for-each-item-outputs-subflow.yaml': 'read() of internal storage',
+  'for-each-item-outputs-subflow.yaml': "read() of a file of another execution (ForEachItem's split)",
   'inputs-large.yaml': 'FILE inputs and internal storage',
-  'inputs-small-files.yaml': 'FILE inputs and internal storage',
-  'inputs.yaml': 'FILE inputs and internal storage',
   'kv.yaml': 'kv() and the KV store',
-  'restart_with_inputs.yaml': 'FILE inputs, and restart',
   'retry-new-execution-flow-attempts.yml': 'a chain of executions: run in retry-new-execution.test.ts',
   'retry-new-execution-flow-duration.yml': 'a chain of executions: run in retry-new-execution.test.ts',
   'retry-new-execution-task-attempts.yml': 'a chain of executions: run in retry-new-execution.test.ts',
@@ -23,6 +20,12 @@ const SKIPPED: Record<string, string> = {
   'subflow-grand-child.yaml': 'the system.correlationId label of subflow executions',
   'variables.yaml': 'envs and globals of the Kestra test configuration',
 };
+
+/** Without I/O a FILE input is only its URI. */
+const simulatedFiles = (files: Record<string, string> = {}) =>
+  Object.fromEntries(
+    Object.keys(files).map((name) => [name, `kestra:///sim/executions/e1/inputs/${name}/${name}`]),
+  );
 
 const VALIDS = new URL('../../../shared/kestra-flows/valids/', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, VALIDS), 'utf8');
@@ -35,7 +38,7 @@ const runnable = readdirSync(VALIDS)
 describe('conformance: Kestra flows end as in Kestra', () => {
   it.each(Object.entries(EXPECTED))('%s', async (file, expected) => {
     const r = await simulate(read(file), {
-      inputs: expected.inputs ?? {},
+      inputs: { ...expected.inputs, ...simulatedFiles(expected.files) },
       outcome: (job) => expected.answer?.(job) ?? runOnAgent(job),
     });
     if (expected.resume) {

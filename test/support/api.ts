@@ -67,6 +67,27 @@ export async function runFlow(
   return result.body;
 }
 
+/** Starts an execution with FILE inputs, sent as multipart/form-data (files given by content). */
+export async function runFlowWithFiles(
+  api: string,
+  namespace: string,
+  flowId: string,
+  inputs: Record<string, unknown>,
+  files: Record<string, string>,
+) {
+  const body = new FormData();
+  for (const [name, value] of Object.entries(inputs)) body.append(name, String(value));
+  for (const [name, content] of Object.entries(files)) body.append(name, new Blob([content]), `${name}.txt`);
+  const response = await fetch(`${api}/api/v1/executions/${namespace}/${flowId}`, {
+    method: 'POST',
+    body,
+    headers: authHeaders(api),
+  });
+  const created = (await response.json()) as ExecutionJson;
+  if (response.status >= 300) throw new Error(`execution refused: ${JSON.stringify(created)}`);
+  return created;
+}
+
 const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'RETRIED']);
 
 /** Follows the execution's server-sent events until one says it ended; returns that execution. */

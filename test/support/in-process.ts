@@ -64,6 +64,7 @@ export async function startInProcess(
         ...(options.tls ? { tls: { ca: readFileSync(options.tls.certFile, 'utf8') } } : {}),
         agentId: id,
         secret,
+        serverUrl: `http://127.0.0.1:${server.httpPort}`,
         name: id,
         labels,
         slots,

@@ -140,7 +140,15 @@ export class Processes {
   }
 
   /** An agent process; resolves once the control plane has welcomed it. */
-  async agent(options: { url: string; secret: string; id: string; labels?: string; slots?: number }) {
+  async agent(options: {
+    url: string;
+    secret: string;
+    id: string;
+    labels?: string;
+    slots?: number;
+    /** the control plane's HTTP URL, for files */
+    server?: string;
+  }) {
     const proc = this.spawn(
       `agent ${options.id}`,
       [
@@ -155,6 +163,7 @@ export class Processes {
         '--slots',
         String(options.slots ?? 2),
         ...(options.labels ? ['--labels', options.labels] : []),
+        ...(options.server ? ['--server', options.server] : []),
       ],
       { ROOST_AGENT_SECRET: options.secret, ROOST_DATA_DIR: this.tempDir(`agent-${options.id}`) },
     );

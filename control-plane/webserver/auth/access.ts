@@ -54,7 +54,7 @@ export interface AuthenticationOptions {
   /** false: every caller is an anonymous admin (local evaluation only) */
   enabled: boolean;
   /** checks an agent's id and credential (the broker's check) for `agent` routes */
-  verifyAgent?: ((agentId: string, password: Buffer) => boolean) | undefined;
+  verifyAgent?: ((agentId: string, password: Buffer) => boolean | Promise<boolean>) | undefined;
   now?: () => Date;
 }
 
@@ -99,14 +99,17 @@ async function userOf(
 }
 
 /** An agent presents HTTP Basic credentials: its id and the credential it gives the broker. */
-function agentOf(request: FastifyRequest, options: AuthenticationOptions): Principal | undefined {
+async function agentOf(
+  request: FastifyRequest,
+  options: AuthenticationOptions,
+): Promise<Principal | undefined> {
   const basic = /^Basic\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
   if (!basic || !options.verifyAgent) return undefined;
   const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
   const at = decoded.indexOf(':');
   if (at <= 0) return undefined;
   const agentId = decoded.slice(0, at);
-  return options.verifyAgent(agentId, Buffer.from(decoded.slice(at + 1)))
+  return (await options.verifyAgent(agentId, Buffer.from(decoded.slice(at + 1))))
     ? { kind: 'agent', agentId }
     : undefined;
 }
@@ -120,7 +123,7 @@ export function enforceAccess(app: FastifyInstance, options: AuthenticationOptio
     const route = `${request.method} ${request.routeOptions.url}`;
     if (access === 'public') return;
     if (access === 'agent') {
-      const agent = agentOf(request, options);
+      const agent = await agentOf(request, options);
       if (agent) {
         request.principal = agent;
         return;

@@ -1,8 +1,15 @@
 // Execution routes, at Kestra's paths: start, read, search, follow live (server-sent events).
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Flow } from '../../../protocol/flow/index.ts';
 import { isTerminal, RoostError } from '../../../protocol/index.ts';
 import type { WebserverDeps } from '../deps.ts';
 import { executionJson } from '../kestra-json.ts';
+import {
+  discardFiles,
+  executionFileRoutes,
+  readFormInputs,
+  refuseStorageReferences,
+} from './execution-files.ts';
 
 /** Kestra passes labels as `labels=key:value`, repeated. */
 function parseLabels(raw: string | string[] | undefined): Record<string, string> {
@@ -30,6 +37,7 @@ const FOLLOW_MIN_INTERVAL_MS = 100;
 
 export function executionRoutes(app: FastifyInstance, deps: WebserverDeps) {
   const { repository } = deps;
+  executionFileRoutes(app, deps);
 
   async function load(id: string) {
     const execution = await repository.executions.get(id);
@@ -41,13 +49,33 @@ export function executionRoutes(app: FastifyInstance, deps: WebserverDeps) {
     '/api/v1/executions/:namespace/:id',
     { config: { access: 'operator' } },
     async (request) => {
-      const execution = await deps.startExecution({
-        namespace: request.params.namespace,
-        flowId: request.params.id,
-        inputs: inputsOf(request.body),
-        labels: parseLabels(request.query.labels),
-      });
-      return executionJson(execution, []);
+      const { namespace, id: flowId } = request.params;
+      const labels = parseLabels(request.query.labels);
+      if (!request.isMultipart()) {
+        const inputs = inputsOf(request.body);
+        const flow = await repository.flows.latest(namespace, flowId);
+        if (flow) refuseStorageReferences(flow.document as Flow, inputs);
+        const execution = await deps.startExecution({ namespace, flowId, inputs, labels });
+        return executionJson(execution, []);
+      }
+      // FILE inputs: the files are stored first, under the id the execution will have; if the execution
+      // is refused, they are removed again.
+      const flow = await repository.flows.latest(namespace, flowId);
+      if (!flow) throw new RoostError('ROOST_NOT_FOUND', `flow ${namespace}.${flowId} does not exist`);
+      const form = await readFormInputs(request, deps, flow.document as Flow, { namespace, flowId });
+      try {
+        const execution = await deps.startExecution({
+          namespace,
+          flowId,
+          inputs: form.inputs,
+          labels,
+          id: form.executionId,
+        });
+        return executionJson(execution, []);
+      } catch (error) {
+        await discardFiles(deps, { namespace, flowId, executionId: form.executionId });
+        throw error;
+      }
     },
   );
 
