@@ -9,7 +9,7 @@ import { PlaceholderComponent } from './components.ts';
 import { authEnabled, type ServerConfig } from './config.ts';
 import { Broker, Dispatcher } from './dispatcher/index.ts';
 import { agentVerifier } from './enrolment/index.ts';
-import { createExecution, Executor, inlineLink } from './executor/index.ts';
+import { createExecution, ExecutionOperations, Executor, inlineLink } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
 import { LocalStorage, type Storage } from './storage/index.ts';
@@ -185,6 +185,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         },
         signalExecution: (id, event) => executor.send(id, event),
         resumeErrors: (id, inputs) => executor.resumeErrors(id, inputs),
+        operations: new ExecutionOperations(repository, executor),
         watchExecution: (id, listener) => {
           changes.on(id, listener);
           return () => changes.off(id, listener);

@@ -1,6 +1,7 @@
 // The repository: every read and write of control-plane state, over Postgres or PGlite, behind one interface.
 import { AccessStore } from './access-store.ts';
 import { AgentsStore } from './agents-store.ts';
+import { ConcurrencyStore } from './concurrency-store.ts';
 import type { Connection, Db } from './connection.ts';
 import { ExecutionsStore } from './executions-store.ts';
 import { FlowsStore } from './flows-store.ts';
@@ -20,6 +21,7 @@ export class Repository {
   readonly agents: AgentsStore;
   readonly access: AccessStore;
   readonly tokens: TokensStore;
+  readonly concurrency: ConcurrencyStore;
 
   constructor(private readonly db: Db) {
     this.flows = new FlowsStore(db);
@@ -30,6 +32,7 @@ export class Repository {
     this.agents = new AgentsStore(db);
     this.access = new AccessStore(db);
     this.tokens = new TokensStore(db);
+    this.concurrency = new ConcurrencyStore(db);
   }
 
   /** Runs `work` in one transaction; everything it writes commits together or not at all. */

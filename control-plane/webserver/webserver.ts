@@ -11,6 +11,7 @@ import { accessRoutes } from './routes/access.ts';
 import { agentFileRoutes } from './routes/agent-files.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { enrolmentRoutes } from './routes/enrolment.ts';
+import { executionOperationRoutes } from './routes/execution-operations.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { installRoutes } from './routes/install.ts';
@@ -72,6 +73,7 @@ export function buildApp(
   accessRoutes(app, deps, { secureCookies: Boolean(options.tls) });
   flowRoutes(app, deps);
   executionRoutes(app, deps);
+  executionOperationRoutes(app, deps);
   logRoutes(app, deps);
   agentRoutes(app, deps);
   agentFileRoutes(app, deps, maxUploadBytes);
