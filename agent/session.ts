@@ -104,7 +104,8 @@ export class Session {
   async #sayHello(sessionId: string): Promise<void> {
     const { buffer, transport, runner } = this.#deps;
     if (transport.sessionId !== sessionId || this.#welcomed) return;
-    const held = (await buffer.heldJobs()).map((entry) => entry.job);
+    // finished jobs too: their result waits in the outbox, and the control plane must keep the lease for it
+    const held = (await buffer.unsettledJobs()).map((entry) => entry.job);
     const hello = helloMessage({
       agentId: this.#deps.agentId,
       sessionId,

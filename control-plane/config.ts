@@ -23,6 +23,8 @@ export interface ServerConfig {
   /** PEM certificate and key files: HTTPS, wss:// and mqtts:// */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** how long past its lease an offline-capable job waits for an agent that is out of reach */
+  offlineGraceMs: number;
   logLevel: string;
   logFormat: 'json' | 'pretty' | undefined;
 }
@@ -47,6 +49,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'auth', flag: 'auth', env: 'ROOST_AUTH', type: 'string' },
   { key: 'tlsCert', flag: 'tls-cert', env: 'ROOST_TLS_CERT', type: 'string' },
   { key: 'tlsKey', flag: 'tls-key', env: 'ROOST_TLS_KEY', type: 'string' },
+  { key: 'offlineGraceMs', flag: 'offline-grace-ms', env: 'ROOST_OFFLINE_GRACE_MS', type: 'int' },
   { key: 'logLevel', flag: 'log-level', env: 'ROOST_LOG_LEVEL', type: 'string' },
   { key: 'logFormat', flag: 'log-format', env: 'ROOST_LOG_FORMAT', type: 'string' },
 ];
@@ -66,6 +69,7 @@ export function defaultConfig(mode: 'local' | 'standalone'): ServerConfig {
     auth: undefined,
     tlsCert: undefined,
     tlsKey: undefined,
+    offlineGraceMs: 3_600_000,
     logLevel: 'info',
     logFormat: undefined,
   };

@@ -140,6 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger: log('dispatcher'),
       executor: inlineLink(executor),
       leaseMs: config.leaseMs,
+      offlineGraceMs: config.offlineGraceMs,
     });
     executor.on('committed', (committed) => {
       if (committed.jobs.length) dispatcher.jobsCreated(committed.jobs);

@@ -38,6 +38,8 @@ export interface DispatcherOptions {
   /** how results and failures reach the executor (inline when one runs in this process) */
   executor: ExecutorLink;
   leaseMs?: number;
+  /** how long past its lease an offline-capable job stays with an agent that is out of reach (default 1 h) */
+  offlineGraceMs?: number;
   heartbeatIntervalMs?: number;
   /** a task whose agents die this many times fails instead of taking down the fleet (default 2) */
   maxAgentLost?: number;
@@ -59,6 +61,7 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly messages: AgentMessages;
   readonly leaseMs: number;
+  readonly offlineGraceMs: number;
   readonly heartbeatIntervalMs: number;
   readonly maxAgentLost: number;
   readonly now: () => Date;
@@ -69,6 +72,7 @@ export class Dispatcher {
 
   constructor(readonly options: DispatcherOptions) {
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.offlineGraceMs = options.offlineGraceMs ?? 3_600_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(this.leaseMs / 3));
     this.maxAgentLost = options.maxAgentLost ?? 2;
     this.now = options.now ?? (() => new Date());

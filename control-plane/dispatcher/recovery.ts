@@ -4,12 +4,16 @@ import type { JobRow } from '../repository/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { failTask, releaseLost } from './leases.ts';
 
-/** Releases every lease of a lost agent; each job goes back to the queue or fails. */
+/**
+ * Releases every lease of a lost agent; each job goes back to the queue or fails. Offline-capable jobs
+ * keep theirs: the agent may be running them cut off, and the sweep gives them `offlineGraceMs` more.
+ */
 export async function releaseAgent(d: Dispatcher, agentId: string, reason: string): Promise<void> {
   const now = d.now();
   const after = await d.repository.transaction(async (tx) => {
     const calls: (() => void)[] = [];
     for (const job of await tx.jobs.leasedBy(agentId)) {
+      if (job.offline) continue;
       const then = await releaseLost(tx, d.options.executor, job, reason, d.maxAgentLost, now);
       if (then) calls.push(then);
       else d.queued.add(job.workerGroup, job.slots);
@@ -30,13 +34,15 @@ export async function sweep(d: Dispatcher): Promise<void> {
     const { after, requeued } = await d.repository.transaction(async (tx) => {
       const calls: (() => void)[] = [];
       let again = 0;
-      for (const job of await tx.jobs.expired(now)) {
+      for (const job of await tx.jobs.expired(now, d.offlineGraceMs)) {
         const session = d.sessions.get(job.agentId ?? '');
         if (session) {
           session.leases.delete(job.id);
           session.silent = true; // it did not renew in time: give it nothing until it heartbeats again
         }
-        const reason = `lease of agent ${job.agentId} expired`;
+        const reason = job.offline
+          ? `agent ${job.agentId} stayed out of reach past the offline grace of an offline-capable task`
+          : `lease of agent ${job.agentId} expired`;
         const then = await releaseLost(tx, d.options.executor, job, reason, d.maxAgentLost, now);
         if (then) calls.push(then);
         else {

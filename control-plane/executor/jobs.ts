@@ -42,7 +42,7 @@ export function queueAttempt(
     fallback: group.fallback,
     waitUntil: group.maxWaitMs === undefined ? null : new Date(state.now.getTime() + group.maxWaitMs),
     slots: task.slots ?? 1,
-    offline: false,
+    offline: task.offline === true,
     payload: { task: task as Record<string, unknown>, context },
   });
   return true;

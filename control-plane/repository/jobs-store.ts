@@ -119,12 +119,24 @@ export class JobsStore {
       .for('update', { skipLocked: true });
   }
 
-  /** Leased jobs whose lease ran out before `now`, locked for the caller to release. */
-  async expired(now: Date, limit = 100): Promise<JobRow[]> {
+  /**
+   * Leased jobs whose lease ran out before `now`, locked for the caller to release. The lease of an
+   * offline-capable job runs `offlineGraceMs` longer: its agent may be finishing it cut off.
+   */
+  async expired(now: Date, offlineGraceMs = 0, limit = 100): Promise<JobRow[]> {
+    const offlineUntil = new Date(now.getTime() - offlineGraceMs);
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.state, 'leased'), lt(jobs.leaseUntil, now)))
+      .where(
+        and(
+          eq(jobs.state, 'leased'),
+          or(
+            and(eq(jobs.offline, false), lt(jobs.leaseUntil, now)),
+            and(eq(jobs.offline, true), lt(jobs.leaseUntil, offlineUntil)),
+          ),
+        ),
+      )
       .limit(limit)
       .for('update', { skipLocked: true });
   }

@@ -1,0 +1,135 @@
+// An offline-capable task finishes while its agent is cut off from the broker (a TCP proxy of ours sits
+// between them) for longer than the lease: the control plane keeps the job with that agent, and once the
+// link is back the result and every log line arrive exactly once.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyFlow,
+  call,
+  type ExecutionJson,
+  runFlow,
+  waitForEnd,
+  waitForExecution,
+} from '../support/api.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { until } from '../support/in-process.ts';
+import { Processes } from '../support/processes.ts';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+
+const LINES = 25;
+
+function flow(dir: string): string {
+  return `
+id: cutoff
+namespace: e2e
+tasks:
+  - id: survey
+    type: io.kestra.plugin.scripts.shell.Commands
+    offline: true
+    workerGroup:
+      key: field
+    commands:
+      - for i in $(seq 1 ${LINES}); do echo "before the cut $i"; done
+      - touch ${dir}/started
+      - while [ ! -e ${dir}/go ]; do sleep 0.1; done
+      - for i in $(seq 1 ${LINES}); do echo "while cut off $i"; done
+      - echo '::{"outputs":{"measured":true}}::'
+      - touch ${dir}/finished
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    workerGroup:
+      key: field
+    message: "survey done: {{ outputs.survey.vars.measured }}"
+`;
+}
+
+describe('an offline-capable task on an agent cut off from the control plane', () => {
+  const processes = new Processes();
+  let db: TestDatabase;
+  let cp: Awaited<ReturnType<Processes['controlPlane']>>;
+  let proxy: TcpProxy | undefined;
+  const secret = 'offline-secret';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
+    cp = await processes.controlPlane({ databaseUrl: db.url, secret, leaseMs: 1_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await processes.stopAll();
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  it('keeps its lease past the cut, and its result and every log line arrive exactly once', async () => {
+    const dir = processes.tempDir('offline');
+    await applyFlow(cp.api, flow(dir));
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(cp.mqttUrl).port) });
+    const field = await processes.agent({
+      url: `mqtt://127.0.0.1:${proxy.port}`,
+      secret,
+      id: 'field-a',
+      labels: 'group=field',
+    });
+    const created = await runFlow(cp.api, 'e2e', 'cutoff');
+    const survey = (e: ExecutionJson) => e.taskRunList.find((r) => r.taskId === 'survey');
+    await until(async () => existsSync(join(dir, 'started')), 'the task to start');
+
+    proxy.cut();
+    await cp.proc.waitFor(/agent offline \(connection lost\)/);
+    // a second agent of the group is there to take the job, were it wrongly released
+    await processes.agent({ url: cp.mqttUrl, secret, id: 'field-b', labels: 'group=field' });
+    // the lease (1 s) ran out over a second ago: the sweep (every 250 ms) has passed it several times
+    const sql = postgres(db.url!, { max: 1 });
+    try {
+      await until(async () => {
+        const [job] = await sql<{ expired: boolean }[]>`
+          select lease_until < now() - interval '1 second' as expired from jobs where execution_id = ${created.id}`;
+        return job?.expired === true;
+      }, 'the lease of the job to run out');
+      const [job] = await sql<{ state: string; agent_id: string; attempt: number }[]>`
+        select state, agent_id, attempt from jobs where execution_id = ${created.id}`;
+      expect(job).toEqual({ state: 'leased', agent_id: 'field-a', attempt: 1 });
+    } finally {
+      await sql.end();
+    }
+    const silent = await call<ExecutionJson>(cp.api, 'GET', `/api/v1/executions/${created.id}`);
+    expect(survey(silent.body)?.attempts).toHaveLength(1);
+    expect(survey(silent.body)?.state.current).toBe('RUNNING');
+
+    // the task goes on and finishes with no control plane in reach
+    writeFileSync(join(dir, 'go'), '');
+    await until(async () => existsSync(join(dir, 'finished')), 'the task to finish while cut off');
+    const stillCut = await call<ExecutionJson>(cp.api, 'GET', `/api/v1/executions/${created.id}`);
+    expect(survey(stillCut.body)?.attempts).toHaveLength(1);
+
+    proxy.restore();
+    const done = await waitForEnd(cp.api, created.id, 60_000);
+    expect(done.state.current).toBe('SUCCESS');
+    const run = survey(done)!;
+    expect(run.attempts.map((a) => [a.agentId, a.state.current])).toEqual([['field-a', 'SUCCESS']]);
+    expect(run.outputs?.vars).toEqual({ measured: true });
+
+    const expected = [
+      ...Array.from({ length: LINES }, (_, i) => `before the cut ${i + 1}`),
+      ...Array.from({ length: LINES }, (_, i) => `while cut off ${i + 1}`),
+    ];
+    // the last chunk may still be in flight when the execution ends: wait for every line, then count
+    let lines: string[] = [];
+    await until(async () => {
+      const logs = await call<{ taskId: string; message: string }[]>(
+        cp.api,
+        'GET',
+        `/api/v1/logs/${created.id}`,
+      );
+      lines = logs.body.filter((l) => l.taskId === 'survey').map((l) => l.message);
+      return expected.every((line) => lines.includes(line));
+    }, 'every log line of the task');
+    for (const line of expected) expect(lines.filter((l) => l === line)).toHaveLength(1);
+    expect(lines.filter((l) => expected.includes(l))).toEqual(expected);
+    expect(field.output.match(/welcomed/g)?.length).toBeGreaterThanOrEqual(2);
+  }, 90_000);
+});
