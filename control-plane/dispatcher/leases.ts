@@ -51,12 +51,13 @@ export async function releaseLost(
   });
 }
 
-/** Ends a job without an agent result and tells the executor the task failed. */
+/** Ends a job without an agent result and tells the executor the task failed (or was cancelled). */
 export async function failTask(
   tx: Repository,
   executor: ExecutorLink,
   job: JobRow,
   error: { message: string; code: string },
+  state: 'FAILED' | 'CANCELLED' = 'FAILED',
 ): Promise<() => void> {
   await tx.jobs.finish(job.id);
   const message: ExecutorMessage = {
@@ -65,7 +66,7 @@ export async function failTask(
       type: 'result',
       taskRunId: job.taskRunId,
       attempt: job.attempt,
-      state: 'FAILED',
+      state,
       outputs: {},
       error,
     },

@@ -67,7 +67,10 @@ export async function failUnplaceable(d: Dispatcher, jobIds: string[]): Promise<
     const calls: (() => void)[] = [];
     for (const jobId of jobIds) {
       const job = await tx.jobs.get(jobId);
-      if (job?.state === 'queued') calls.push(await failTask(tx, d.options.executor, job, noAgentError(job)));
+      if (job?.state !== 'queued') continue;
+      // Kestra's fallback CANCEL: the task run ends CANCELLED (not retried), FAIL: FAILED
+      const state = job.fallback === 'CANCEL' ? 'CANCELLED' : 'FAILED';
+      calls.push(await failTask(tx, d.options.executor, job, noAgentError(job), state));
     }
     return calls;
   });

@@ -36,7 +36,7 @@ export function settleAttempt(
   plan: FlowPlan,
   state: ExecutionState,
   run: TaskRunRow,
-  result: ResultState,
+  result: ResultState | typeof State.CANCELLED,
   outputs: Record<string, unknown>,
   attempt: number,
 ): void {

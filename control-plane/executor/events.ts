@@ -1,5 +1,5 @@
 // The events the executor decides on: what happened to an execution, from outside or from its own timers.
-import type { ResultState } from '../../protocol/index.ts';
+import type { ResultState, State } from '../../protocol/index.ts';
 
 export type ExecutorEvent =
   /** a new execution: start it */
@@ -10,7 +10,8 @@ export type ExecutorEvent =
       taskRunId: string;
       attempt: number;
       agentId?: string;
-      state: ResultState;
+      /** CANCELLED only from the dispatcher: no agent of the group and `fallback: CANCEL` */
+      state: ResultState | typeof State.CANCELLED;
       outputs: Record<string, unknown>;
       error?: { message: string; code?: string };
     }
