@@ -12,6 +12,7 @@ import { Session } from './session.ts';
 import { AgentState, type AgentStatus } from './status.ts';
 import { FileClient, filesBaseUrl } from './tasks/files/client.ts';
 import { MqttTransport } from './transport/mqtt.ts';
+import { proxyFor } from './transport/proxy.ts';
 import type { AgentTransport } from './transport/types.ts';
 
 export { AgentState, type AgentStatus } from './status.ts';
@@ -107,6 +108,8 @@ export class Agent {
         secret: o.secret,
         logger: this.#log.child('mqtt'),
         backoff: o.backoff,
+        ...(o.ca ? { ca: o.ca } : {}),
+        ...brokerProxy(o.url, o.env ?? process.env),
       });
     const runner = new Runner({
       slots: o.slots,
@@ -242,4 +245,9 @@ export class Agent {
     this.#setState(AgentState.stopped);
     this.#stopped.resolve();
   }
+}
+
+function brokerProxy(url: string, env: Record<string, string | undefined>): { proxy?: string } {
+  const proxy = proxyFor(url, env);
+  return proxy ? { proxy } : {};
 }

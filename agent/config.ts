@@ -1,4 +1,5 @@
 // `roost agent start` configuration: flags over ROOST_* environment over defaults, checked with errors naming the flag.
+import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,8 @@ export interface AgentConfig {
   serverUrl: string | undefined;
   /** a port on 127.0.0.1 serving GET /health and GET /status; undefined = none */
   healthPort: number | undefined;
+  /** PEM certificates read from --ca-file, trusted for mqtts:// and wss:// */
+  ca?: string;
 }
 
 export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k=v,...] [--slots N] [--name NAME]
@@ -31,7 +34,9 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
   --secret     the agent credential (prefer the environment: flags show in ps)    (ROOST_AGENT_SECRET)
   --agent-id   use this id instead of the one kept in the data directory          (ROOST_AGENT_ID)
   --server     the control plane's HTTP URL, for files (default: from a ws/wss --url) (ROOST_SERVER)
-  --health-port serve GET /health and /status on 127.0.0.1:PORT (default: none)  (ROOST_AGENT_HEALTH_PORT)`;
+  --health-port serve GET /health and /status on 127.0.0.1:PORT (default: none)  (ROOST_AGENT_HEALTH_PORT)
+  --ca-file    PEM certificates to trust for mqtts:// and wss:// (a private CA)   (ROOST_CA_FILE)
+WebSocket URLs honour HTTPS_PROXY (wss://), HTTP_PROXY (ws://) and NO_PROXY.`;
 
 const configError = (message: string) => new RoostError('ROOST_CONFIG', message);
 
@@ -76,6 +81,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         'agent-id': { type: 'string' },
         'health-port': { type: 'string' },
         server: { type: 'string' },
+        'ca-file': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -105,7 +111,9 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
   } catch (error) {
     throw configError((error as Error).message.replace(/^--url/, url.source));
   }
+  const caFile = pick('ca-file', 'ROOST_CA_FILE');
   return {
+    ...(caFile.value ? { ca: readCaFile(caFile.value, caFile.source) } : {}),
     url: url.value,
     secret: secret.value,
     name: pick('name', 'ROOST_AGENT_NAME').value ?? hostname(),
@@ -126,4 +134,18 @@ export function parseHealthPort(given: { value: string | undefined; source: stri
     throw configError(`${given.source}: "${given.value}" is not a port between 1 and 65535`);
   }
   return port;
+}
+
+/** The certificates of --ca-file: a readable file holding at least one PEM certificate. */
+function readCaFile(path: string, source: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw configError(`${source}: cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw configError(`${source}: "${path}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return text;
 }
