@@ -33,6 +33,7 @@ export class Agent {
   #stopping: Promise<void> | undefined;
   #forced = false;
   #halted = false;
+  #maintenance: boolean;
   #lastCounts = { inbox: 0, outbox: 0 };
   #changeWaiters: (() => void)[] = [];
   #stopped: { promise: Promise<void>; resolve: () => void };
@@ -42,6 +43,7 @@ export class Agent {
       throw new RangeError(`slots must be a positive integer, not ${options.slots}`);
     }
     this.#options = options;
+    this.#maintenance = Boolean(options.maintenance);
     this.#log = options.logger ?? createConsoleLogger(`agent ${options.agentId}`);
     let resolve = () => {};
     const promise = new Promise<void>((r) => {
@@ -72,6 +74,14 @@ export class Agent {
     return this.#stopping;
   }
 
+  /** Maintenance mode set locally (the health port, `roost agent maintenance on|off`): no new jobs. */
+  setMaintenance(enabled: boolean): void {
+    if (this.#maintenance === enabled) return;
+    this.#maintenance = enabled;
+    this.#log.info(`maintenance mode ${enabled ? 'on' : 'off'}`);
+    this.#parts?.session.heartbeat();
+  }
+
   async status(): Promise<AgentStatus> {
     const parts = this.#parts;
     if (parts && this.#state !== AgentState.stopped) {
@@ -83,6 +93,7 @@ export class Agent {
     return {
       state: this.#state,
       connected: parts?.session.welcomed ?? false,
+      maintenance: this.#maintenance || this.#state !== AgentState.running,
       slotsInUse: parts?.runner.slotsInUse ?? 0,
       slots: this.#options.slots,
       ...this.#lastCounts,
@@ -132,7 +143,14 @@ export class Agent {
       logger: this.#log.child('session'),
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       helloRetryMs: o.helloRetryMs ?? 5_000,
-      maintenance: () => Boolean(o.maintenance) || this.#state !== AgentState.running,
+      maintenance: () => this.#maintenance || this.#state !== AgentState.running,
+      setMaintenance: (enabled) => {
+        this.#maintenance = enabled;
+      },
+      taken: () => {
+        // --once: the first job is the only one; draining says maintenance at once and waits for its result
+        if (o.once) void this.stop();
+      },
       accepting: () => this.#state === AgentState.running,
       halt: (reason) => void this.#halt(reason),
       recover: () => recoverInbox({ buffer, runner, logger: this.#log, publish: (e) => session.publish(e) }),
@@ -209,7 +227,12 @@ export class Agent {
     if (this.#forced)
       for (const ref of parts.runner.running()) parts.runner.kill(ref, 'the agent was stopped by force');
     await parts.runner.whenIdle();
-    while (!this.#forced && parts.session.welcomed && (await parts.buffer.outboxSize()) > 0) {
+    // --once promises the result is delivered before it exits: it waits for the link to come back
+    while (
+      !this.#forced &&
+      (parts.session.welcomed || this.#options.once) &&
+      (await parts.buffer.outboxSize()) > 0
+    ) {
       await this.#nextChange();
     }
     await this.#finish(parts);

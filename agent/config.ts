@@ -22,6 +22,8 @@ export interface AgentConfig {
   healthPort: number | undefined;
   /** PEM certificates read from --ca-file, trusted for mqtts:// and wss:// */
   ca?: string;
+  /** ephemeral: one job, then exit (slots is 1) */
+  once: boolean;
 }
 
 export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k=v,...] [--slots N] [--name NAME]
@@ -35,6 +37,7 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
   --agent-id   use this id instead of the one kept in the data directory          (ROOST_AGENT_ID)
   --server     the control plane's HTTP URL, for files (default: from a ws/wss --url) (ROOST_SERVER)
   --health-port serve GET /health and /status on 127.0.0.1:PORT (default: none)  (ROOST_AGENT_HEALTH_PORT)
+  --once       ephemeral: run one job, deliver its result, exit 0 (one slot)
   --ca-file    PEM certificates to trust for mqtts:// and wss:// (a private CA)   (ROOST_CA_FILE)
 WebSocket URLs honour HTTPS_PROXY (wss://), HTTP_PROXY (ws://) and NO_PROXY.`;
 
@@ -82,6 +85,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         'health-port': { type: 'string' },
         server: { type: 'string' },
         'ca-file': { type: 'string' },
+        once: { type: 'boolean' },
       },
     }));
   } catch (error) {
@@ -118,7 +122,9 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     secret: secret.value,
     name: pick('name', 'ROOST_AGENT_NAME').value ?? hostname(),
     labels: labels.value ? parseLabels(labels.value, labels.source) : {},
-    slots: slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
+    // --once runs one job: one slot, so the control plane never leases it a second
+    slots: values.once ? 1 : slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
+    once: values.once === true,
     dataDir: resolve(pick('data-dir', 'ROOST_DATA_DIR').value ?? join(homedir(), '.roost-agent')),
     agentId: agentId.value,
     serverUrl: pick('server', 'ROOST_SERVER').value,

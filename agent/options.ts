@@ -27,6 +27,8 @@ export interface AgentOptions {
   helloRetryMs?: number;
   /** tell the control plane not to send new work */
   maintenance?: boolean;
+  /** ephemeral: run one job, deliver its result, then stop */
+  once?: boolean;
   /** time a killed task's process group gets between SIGTERM and SIGKILL (default 5 s) */
   killGraceMs?: number;
   backoff?: BackoffPolicy;

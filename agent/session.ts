@@ -25,6 +25,10 @@ export interface SessionDeps {
   halt(reason: string): void;
   /** once, after the first Welcome: deal with the jobs a previous process left in the inbox */
   recover(): Promise<void>;
+  /** the control plane turned maintenance mode on or off */
+  setMaintenance(enabled: boolean): void;
+  /** a new job was stored and handed to the runner */
+  taken(job: Job): void;
   /** something a drain waits on changed (outbox acknowledged, connection lost, welcomed) */
   changed(): void;
 }
@@ -135,8 +139,10 @@ export class Session {
     }
     const isNew = await this.#deps.buffer.putJob(job);
     this.#queueAck(job);
-    if (isNew) this.#deps.runner.submit(job);
-    else this.#log.debug('acknowledged a job it already holds', { jobId: job.jobId, attempt: job.attempt });
+    if (isNew) {
+      this.#deps.runner.submit(job);
+      this.#deps.taken(job);
+    } else this.#log.debug('acknowledged a job it already holds', { jobId: job.jobId, attempt: job.attempt });
   }
 
   /** Acks of jobs stored in the same turn of the event loop go out as one message. */
@@ -188,6 +194,11 @@ export class Session {
       case 'kill':
         if (!runner.kill(control, control.reason))
           this.#log.info('asked to kill a job it does not run', { jobId: control.jobId });
+        return;
+      case 'maintenance':
+        this.#log.info(`maintenance mode ${control.enabled ? 'on' : 'off'}, set by the control plane`);
+        this.#deps.setMaintenance(control.enabled);
+        this.heartbeat();
         return;
       case 'heartbeatAck':
         await Promise.all(control.drop.map((ref) => this.#drop(ref)));

@@ -14,6 +14,8 @@ export interface AgentStatus {
   state: AgentState;
   /** connected and welcomed by the control plane */
   connected: boolean;
+  /** takes no new job (maintenance mode, draining or stopping) */
+  maintenance: boolean;
   slotsInUse: number;
   slots: number;
   /** jobs held in the inbox (not finished) */

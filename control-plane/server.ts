@@ -178,6 +178,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return () => changes.off(id, listener);
         },
         mqttStream: (stream) => broker.handleStream(stream),
+        setAgentMaintenance: (agentId, enabled) => dispatcher.setMaintenance(agentId, enabled),
       },
       { host: config.host, port: config.port, auth, tls },
     );

@@ -167,10 +167,25 @@ export const HeartbeatAck = Type.Object({
   /** running jobs whose lease this agent no longer holds */
   drop: Type.Array(JobRef),
 });
+/** Maintenance mode set from the control plane: the agent takes no new job while `enabled`. */
+export const Maintenance = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('maintenance'),
+  enabled: Type.Boolean(),
+});
 /** A newer session of the same agent connected; this one must stop. */
 export const Superseded = Type.Object({ ...Envelope, kind: Type.Literal('superseded'), sessionId: Id });
 
-export const Control = Type.Union([Welcome, Rejected, ResultAck, LogsAck, Kill, HeartbeatAck, Superseded]);
+export const Control = Type.Union([
+  Welcome,
+  Rejected,
+  ResultAck,
+  LogsAck,
+  Kill,
+  HeartbeatAck,
+  Superseded,
+  Maintenance,
+]);
 export type Control = Static<typeof Control>;
 export type Welcome = Static<typeof Welcome>;
 export type ResultAck = Static<typeof ResultAck>;

@@ -122,6 +122,13 @@ export class AgentMessages {
     const d = this.d;
     const session = d.sessions.get(agentId);
     if (!session || session.sessionId !== beat.sessionId) return;
+    if (session.maintenance !== beat.maintenance) {
+      // set before anything awaits: a result that follows this heartbeat must not lease new work
+      session.maintenance = beat.maintenance;
+      await d.repository.agents.setMaintenance(agentId, beat.maintenance);
+      d.logger.info({ agentId, maintenance: beat.maintenance }, 'agent maintenance mode changed');
+      if (!beat.maintenance) session.silent = true; // wakes dispatch just below
+    }
     if (session.silent) {
       session.silent = false;
       d.queued.addMembership(session.membership);

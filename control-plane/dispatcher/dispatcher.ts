@@ -364,6 +364,23 @@ export class Dispatcher {
     this.dispatchSoon();
   }
 
+  /**
+   * Maintenance mode set from the control plane: no new job goes to the agent from now on, and the
+   * agent is told (it then says so in its heartbeats). False when the agent has no live session here.
+   */
+  async setMaintenance(agentId: string, enabled: boolean): Promise<boolean> {
+    const session = this.sessions.get(agentId);
+    if (!session) return false;
+    session.maintenance = enabled;
+    await this.repository.agents.setMaintenance(agentId, enabled);
+    this.publish(agentId, 'control', { ...this.envelope(), kind: 'maintenance', enabled });
+    if (!enabled) {
+      this.queued.addMembership(session.membership);
+      this.dispatchSoon();
+    }
+    return true;
+  }
+
   track(work: Promise<unknown>): void {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));

@@ -20,6 +20,8 @@ export interface WebserverDeps {
   watchExecution(executionId: string, listener: () => void): () => void;
   /** whether `secret` is the credential of agent `agentId` (the broker asks the same), for routes agents call (`access: 'agent'`) */
   verifyAgent(agentId: string, secret: Buffer): boolean | Promise<boolean>;
+  /** sets an agent's maintenance mode through the dispatcher in this process; false: no live session */
+  setAgentMaintenance?: (agentId: string, enabled: boolean) => Promise<boolean>;
   /** serves MQTT over a WebSocket stream (when a broker runs in this process) */
   mqttStream?: (stream: Duplex) => void;
 }

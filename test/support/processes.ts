@@ -148,6 +148,9 @@ export class Processes {
     slots?: number;
     /** the control plane's HTTP URL, for files */
     server?: string;
+    /** more `roost agent start` flags */
+    args?: string[];
+    env?: Record<string, string>;
   }) {
     const proc = this.spawn(
       `agent ${options.id}`,
@@ -164,8 +167,13 @@ export class Processes {
         String(options.slots ?? 2),
         ...(options.labels ? ['--labels', options.labels] : []),
         ...(options.server ? ['--server', options.server] : []),
+        ...(options.args ?? []),
       ],
-      { ROOST_AGENT_SECRET: options.secret, ROOST_DATA_DIR: this.tempDir(`agent-${options.id}`) },
+      {
+        ROOST_AGENT_SECRET: options.secret,
+        ROOST_DATA_DIR: this.tempDir(`agent-${options.id}`),
+        ...options.env,
+      },
     );
     await proc.waitFor(/welcomed/);
     return proc;

@@ -77,6 +77,30 @@ export function agentRoutes(app: FastifyInstance, deps: WebserverDeps) {
     repository.agents.workerGroups(),
   );
 
+  // Maintenance mode: the agent takes no new job (running ones finish); it lasts until turned off or
+  // until the agent process restarts.
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/agents/:id/maintenance',
+    { config: { access: 'admin' } },
+    async (request) => {
+      const body = request.body as { enabled?: unknown } | null | undefined;
+      if (typeof body?.enabled !== 'boolean') {
+        throw new RoostError('ROOST_BAD_REQUEST', 'send {"enabled": true} or {"enabled": false} as JSON');
+      }
+      const { id } = request.params;
+      if (!deps.setAgentMaintenance) {
+        throw new RoostError(
+          'ROOST_CONFLICT',
+          'no dispatcher runs in this process: ask the one the agent is connected to',
+        );
+      }
+      if (!(await deps.setAgentMaintenance(id, body.enabled))) {
+        throw new RoostError('ROOST_NOT_FOUND', `agent ${id} is not connected to this control plane`);
+      }
+      return { id, maintenance: body.enabled };
+    },
+  );
+
   app.post('/api/v1/worker-groups', { config: { access: 'admin' } }, async (request, reply) => {
     const group = parseGroup(request.body);
     const row = await repository.transaction((tx) => tx.agents.saveWorkerGroup(group));
