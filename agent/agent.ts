@@ -1,9 +1,11 @@
 // The Agent component: wires buffer, transport, runner and session, and owns start, drain and stop.
 import { join } from 'node:path';
+import { RoostError } from '../protocol/errors.ts';
 import { renderDeep } from '../protocol/expressions/index.ts';
-import type { JobRef, Logs, Result } from '../protocol/messages.ts';
+import type { Job, JobRef, Logs, Result } from '../protocol/messages.ts';
 import { openLibsqlBuffer } from './buffer/index.ts';
 import { type AgentBuffer, logsKey, resultKey } from './buffer/types.ts';
+import { HookName, HookRunner, jobHookEnv } from './hooks.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
 import { type AgentOptions, childEnvironment, expressionEnvs } from './options.ts';
 import { recoverInbox } from './recovery.ts';
@@ -18,6 +20,7 @@ import type { AgentTransport } from './transport/types.ts';
 export { AgentState, type AgentStatus } from './status.ts';
 
 interface Parts {
+  hooks: HookRunner;
   buffer: AgentBuffer;
   transport: AgentTransport;
   runner: Runner;
@@ -34,6 +37,7 @@ export class Agent {
   #forced = false;
   #halted = false;
   #maintenance: boolean;
+  readonly #afterJobHooks = new Set<Promise<void>>();
   #lastCounts = { inbox: 0, outbox: 0 };
   #changeWaiters: (() => void)[] = [];
   #stopped: { promise: Promise<void>; resolve: () => void };
@@ -109,6 +113,18 @@ export class Agent {
   async #start(): Promise<void> {
     this.#setState(AgentState.starting);
     const o = this.#options;
+    const hooks = new HookRunner({
+      hooks: o.hooks ?? {},
+      env: childEnvironment(),
+      agent: { id: o.agentId, name: o.name },
+      logger: this.#log.child('hooks'),
+    });
+    const started = await hooks.run(HookName.start);
+    if (!started.ok) {
+      this.#setState(AgentState.stopped);
+      this.#stopped.resolve();
+      throw new RoostError('ROOST_HOOK_FAILED', `the start hook ${started.reason}: the agent does not start`);
+    }
     const buffer = o.buffer ?? (await openLibsqlBuffer(o.dataDir));
     const transport =
       o.transport ??
@@ -144,6 +160,9 @@ export class Agent {
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       helloRetryMs: o.helloRetryMs ?? 5_000,
       maintenance: () => this.#maintenance || this.#state !== AgentState.running,
+      ...(hooks.has(HookName.beforeJob)
+        ? { beforeJob: (job: Job) => hooks.run(HookName.beforeJob, jobHookEnv(job)) }
+        : {}),
       setMaintenance: (enabled) => {
         this.#maintenance = enabled;
       },
@@ -156,7 +175,7 @@ export class Agent {
       recover: () => recoverInbox({ buffer, runner, logger: this.#log, publish: (e) => session.publish(e) }),
       changed: () => this.#changed(),
     });
-    this.#parts = { buffer, transport, runner, session };
+    this.#parts = { hooks, buffer, transport, runner, session };
     this.#setState(AgentState.running);
     this.#log.info('connecting', { url: o.url.replace(/\/\/[^@/]*@/, '//***@'), slots: o.slots });
     transport.start(session.handlers());
@@ -192,6 +211,16 @@ export class Agent {
             message: finalChunk,
           });
         session.publish({ key: resultKey(ref.jobId, ref.attempt), kind: 'result', message: result });
+        const job = (await buffer.getJob(ref))?.job;
+        if (job && parts().hooks.has(HookName.afterJob)) {
+          const after = parts()
+            .hooks.run(HookName.afterJob, jobHookEnv(job, result.state))
+            .then((hook) => {
+              if (!hook.ok) this.#log.warn(`the after-job hook ${hook.reason}`, { jobId: ref.jobId });
+            });
+          this.#afterJobHooks.add(after);
+          void after.finally(() => this.#afterJobHooks.delete(after));
+        }
       },
     };
   }
@@ -227,6 +256,7 @@ export class Agent {
     if (this.#forced)
       for (const ref of parts.runner.running()) parts.runner.kill(ref, 'the agent was stopped by force');
     await parts.runner.whenIdle();
+    await Promise.all([...this.#afterJobHooks]);
     // --once promises the result is delivered before it exits: it waits for the link to come back
     while (
       !this.#forced &&
@@ -264,6 +294,8 @@ export class Agent {
         outbox: await parts.buffer.outboxSize(),
       };
       await parts.buffer.close();
+      const hook = await parts.hooks.run(HookName.stop);
+      if (!hook.ok) this.#log.warn(`the stop hook ${hook.reason}`);
     }
     this.#setState(AgentState.stopped);
     this.#stopped.resolve();

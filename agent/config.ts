@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RoostError } from '../protocol/errors.ts';
 import { isValidAgentId } from '../protocol/topics.ts';
+import { type AgentHooks, HookName } from './hooks.ts';
 import { brokerUrl } from './transport/url.ts';
 
 export interface AgentConfig {
@@ -24,6 +25,7 @@ export interface AgentConfig {
   ca?: string;
   /** ephemeral: one job, then exit (slots is 1) */
   once: boolean;
+  hooks: AgentHooks;
 }
 
 export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k=v,...] [--slots N] [--name NAME]
@@ -37,6 +39,9 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
   --agent-id   use this id instead of the one kept in the data directory          (ROOST_AGENT_ID)
   --server     the control plane's HTTP URL, for files (default: from a ws/wss --url) (ROOST_SERVER)
   --health-port serve GET /health and /status on 127.0.0.1:PORT (default: none)  (ROOST_AGENT_HEALTH_PORT)
+  --hook-start, --hook-before-job, --hook-after-job, --hook-stop  commands run through sh at
+               agent start, before a job (non-zero exit refuses it), after a job, at agent stop
+               (ROOST_HOOK_START, ...); ROOST_JOB_ID, ROOST_TASK_ID, ... describe the job
   --once       ephemeral: run one job, deliver its result, exit 0 (one slot)
   --ca-file    PEM certificates to trust for mqtts:// and wss:// (a private CA)   (ROOST_CA_FILE)
 WebSocket URLs honour HTTPS_PROXY (wss://), HTTP_PROXY (ws://) and NO_PROXY.`;
@@ -86,6 +91,10 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         server: { type: 'string' },
         'ca-file': { type: 'string' },
         once: { type: 'boolean' },
+        'hook-start': { type: 'string' },
+        'hook-before-job': { type: 'string' },
+        'hook-after-job': { type: 'string' },
+        'hook-stop': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -125,6 +134,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     // --once runs one job: one slot, so the control plane never leases it a second
     slots: values.once ? 1 : slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
     once: values.once === true,
+    hooks: readHooks(pick),
     dataDir: resolve(pick('data-dir', 'ROOST_DATA_DIR').value ?? join(homedir(), '.roost-agent')),
     agentId: agentId.value,
     serverUrl: pick('server', 'ROOST_SERVER').value,
@@ -154,4 +164,14 @@ function readCaFile(path: string, source: string): string {
     throw configError(`${source}: "${path}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }
   return text;
+}
+
+/** The hook commands from --hook-NAME or ROOST_HOOK_NAME (e.g. ROOST_HOOK_BEFORE_JOB). */
+function readHooks(pick: (flag: string, variable: string) => { value: string | undefined }): AgentHooks {
+  const hooks: AgentHooks = {};
+  for (const name of Object.values(HookName)) {
+    const { value } = pick(`hook-${name}`, `ROOST_HOOK_${name.toUpperCase().replace('-', '_')}`);
+    if (value?.trim()) hooks[name] = value;
+  }
+  return hooks;
 }

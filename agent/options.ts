@@ -1,5 +1,6 @@
 // The Agent's options, and the environments it derives from them (expression `envs`, child processes).
 import type { AgentBuffer } from './buffer/types.ts';
+import type { AgentHooks } from './hooks.ts';
 import type { Logger } from './logger.ts';
 import type { BackoffPolicy } from './transport/backoff.ts';
 import type { AgentTransport } from './transport/types.ts';
@@ -29,6 +30,8 @@ export interface AgentOptions {
   maintenance?: boolean;
   /** ephemeral: run one job, deliver its result, then stop */
   once?: boolean;
+  /** commands run at start, before and after each job, and at stop (see hooks.ts) */
+  hooks?: AgentHooks;
   /** time a killed task's process group gets between SIGTERM and SIGKILL (default 5 s) */
   killGraceMs?: number;
   backoff?: BackoffPolicy;

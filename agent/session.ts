@@ -4,7 +4,7 @@ import { type AgentBuffer, logsKey, type OutboxEntry } from './buffer/types.ts';
 import type { Logger } from './logger.ts';
 import type { Runner } from './runner/runner.ts';
 import type { AgentTransport, TransportHandlers } from './transport/types.ts';
-import { ackMessages, heartbeatMessage, helloMessage, toRef } from './up-messages.ts';
+import { ackMessages, heartbeatMessage, helloMessage, refusalMessage, toRef } from './up-messages.ts';
 
 export interface SessionDeps {
   agentId: string;
@@ -27,6 +27,8 @@ export interface SessionDeps {
   recover(): Promise<void>;
   /** the control plane turned maintenance mode on or off */
   setMaintenance(enabled: boolean): void;
+  /** the before-job hook: a job it refuses is handed back to the control plane */
+  beforeJob?: (job: Job) => Promise<{ ok: boolean; reason?: string }>;
   /** a new job was stored and handed to the runner */
   taken(job: Job): void;
   /** something a drain waits on changed (outbox acknowledged, connection lost, welcomed) */
@@ -136,6 +138,16 @@ export class Session {
     if (!this.#deps.accepting()) {
       this.#log.warn('refused a job while stopping', { jobId: job.jobId, attempt: job.attempt });
       return;
+    }
+    const { beforeJob } = this.#deps;
+    if (beforeJob && !(await this.#deps.buffer.getJob(job))) {
+      const hook = await beforeJob(job);
+      if (!hook.ok) {
+        const reason = `its before-job hook ${hook.reason ?? 'failed'}`;
+        this.#log.warn('refused a job', { jobId: job.jobId, attempt: job.attempt, reason });
+        await this.#deps.transport.publish('ack', refusalMessage(job, reason));
+        return;
+      }
     }
     const isNew = await this.#deps.buffer.putJob(job);
     this.#queueAck(job);

@@ -55,8 +55,19 @@ export const Heartbeat = Type.Object({
 });
 export type Heartbeat = Static<typeof Heartbeat>;
 
-/** The agent has stored these jobs in its inbox. */
-export const Ack = Type.Object({ ...Envelope, jobs: Type.Array(JobRef, { minItems: 1, maxItems: 4096 }) });
+/**
+ * The agent has stored `jobs` in its inbox; it refused `refused` (its before-job hook said no): the
+ * control plane gives those to another agent.
+ */
+export const Ack = Type.Object({
+  ...Envelope,
+  jobs: Type.Array(JobRef, { maxItems: 4096 }),
+  refused: Type.Optional(
+    Type.Array(Type.Object({ ...JobRef.properties, reason: Type.String({ maxLength: 1024 }) }), {
+      maxItems: 4096,
+    }),
+  ),
+});
 export type Ack = Static<typeof Ack>;
 
 export const LogLine = Type.Object({

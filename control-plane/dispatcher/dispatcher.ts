@@ -219,7 +219,9 @@ export class Dispatcher {
         if (this.state !== 'running') return;
         if (!this.queued.mayHave(session.membership)) continue;
         if (await this.leaseTo(session)) granted++;
-        else this.queued.clear(session.membership, this.sessions.freeSlots(session) === session.slots);
+        // an agent that refused jobs may leave queued ones that others of its groups can take
+        else if (!session.refused?.size)
+          this.queued.clear(session.membership, this.sessions.freeSlots(session) === session.slots);
       }
       if (!granted) return;
     }
@@ -243,6 +245,7 @@ export class Dispatcher {
             inDefaultGroup: session.membership.inDefaultGroup,
             freeSlots: free,
             leaseUntil: new Date(now.getTime() + this.leaseMs),
+            ...(session.refused?.size ? { exclude: [...session.refused] } : {}),
           },
           now,
         );

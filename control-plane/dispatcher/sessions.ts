@@ -22,6 +22,8 @@ export interface AgentSession {
   silent?: boolean;
   /** slots held by lease transactions still under way, so two of them never hand out the same slot */
   reserved?: number;
+  /** jobs this session refused (before-job hook): never leased to it again */
+  refused?: Set<string>;
 }
 
 export class Sessions {

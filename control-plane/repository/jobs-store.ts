@@ -1,5 +1,5 @@
 // The dispatch queue: runnable task runs waiting for an agent, leased to one agent at a time with attempt fencing.
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { newId } from '../../protocol/ids.ts';
 import type { Db } from './connection.ts';
 import { rowMapper, rowsOf } from './raw.ts';
@@ -17,6 +17,8 @@ export interface LeaseRequest {
   inDefaultGroup: boolean;
   freeSlots: number;
   leaseUntil: Date;
+  /** jobs this agent refused: not offered to it again */
+  exclude?: string[];
 }
 
 /** The NOTIFY channel on which new queued jobs are announced to dispatchers in other processes. */
@@ -51,7 +53,14 @@ export class JobsStore {
     const candidate = this.db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(and(eq(jobs.state, 'queued'), lte(jobs.slots, request.freeSlots), or(...groupMatch)))
+      .where(
+        and(
+          eq(jobs.state, 'queued'),
+          lte(jobs.slots, request.freeSlots),
+          or(...groupMatch),
+          request.exclude?.length ? notInArray(jobs.id, request.exclude) : undefined,
+        ),
+      )
       .orderBy(asc(jobs.createdAt), asc(jobs.id))
       .limit(1)
       .for('update', { skipLocked: true });

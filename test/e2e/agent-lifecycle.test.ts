@@ -1,5 +1,7 @@
 // An agent's lifecycle beyond start and drain: --once (ephemeral) and maintenance mode, set from the
 // control plane's API and locally through the agent's health port.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -120,4 +122,68 @@ describe('agent lifecycle', () => {
     const done = await waitForEnd(cp.api, (await runFlow(cp.api, 'e2e', 'local')).id);
     expect(done.state.current).toBe('SUCCESS');
   }, 60_000);
+
+  it('hands a job its before-job hook refuses back to the control plane, which gives it to another agent', async () => {
+    const dir = processes.tempDir('hooks');
+    await applyFlow(cp.api, flow('picky', 'picky'));
+    await processes.agent({
+      url: cp.mqttUrl,
+      secret,
+      id: 'picky-1',
+      labels: 'group=picky',
+      args: ['--hook-before-job', `echo "$ROOST_TASK_ID $ROOST_JOB_ATTEMPT" >> ${dir}/refused; exit 3`],
+    });
+    const created = await runFlow(cp.api, 'e2e', 'picky');
+    await until(async () => existsSync(join(dir, 'refused')), 'the hook to refuse the job');
+    await processes.agent({ url: cp.mqttUrl, secret, id: 'picky-2', labels: 'group=picky' });
+    const done = await waitForEnd(cp.api, created.id);
+    expect(done.state.current).toBe('SUCCESS');
+    const attempts = done.taskRunList[0]!.attempts;
+    expect(attempts.map((a) => [a.agentId, a.state.current])).toEqual([
+      ['picky-1', 'FAILED'],
+      ['picky-2', 'SUCCESS'],
+    ]);
+    expect(attempts[0]?.error?.code).toBe('ROOST_JOB_REFUSED');
+    expect(attempts[0]?.error?.message).toContain('exited with code 3');
+    expect(readFileSync(join(dir, 'refused'), 'utf8')).toBe('work 1\n');
+  }, 60_000);
+
+  it('runs the start, after-job and stop hooks with the agent and job in their environment', async () => {
+    const dir = processes.tempDir('hooks');
+    const log = join(dir, 'hooks.log');
+    await applyFlow(cp.api, flow('hooked', 'hooked'));
+    const agent = await processes.agent({
+      url: cp.mqttUrl,
+      secret,
+      id: 'hooked-1',
+      labels: 'group=hooked',
+      args: [
+        '--hook-start',
+        `echo "$ROOST_HOOK $ROOST_AGENT_ID" >> ${log}`,
+        '--hook-after-job',
+        `echo "$ROOST_HOOK $ROOST_TASK_ID $ROOST_TASK_TYPE $ROOST_JOB_STATE" >> ${log}`,
+      ],
+      env: { ROOST_HOOK_STOP: `echo "$ROOST_HOOK" >> ${log}` },
+    });
+    const done = await waitForEnd(cp.api, (await runFlow(cp.api, 'e2e', 'hooked')).id);
+    expect(done.state.current).toBe('SUCCESS');
+    await until(async () => readFileSync(log, 'utf8').includes('after-job'), 'the after-job hook');
+    await agent.kill('SIGTERM');
+    expect(readFileSync(log, 'utf8').split('\n')).toEqual([
+      'start hooked-1',
+      'after-job work io.kestra.plugin.scripts.shell.Commands SUCCESS',
+      'stop',
+      '',
+    ]);
+  }, 60_000);
+
+  it('does not start when its start hook fails, and says why', async () => {
+    const agent = processes.spawn(
+      'agent failing-start',
+      ['agent', 'start', '--url', cp.mqttUrl, '--agent-id', 'nostart-1', '--hook-start', 'exit 4'],
+      { ROOST_AGENT_SECRET: secret, ROOST_DATA_DIR: processes.tempDir('nostart') },
+    );
+    expect(await agent.exited).not.toBe(0);
+    expect(agent.output).toMatch(/start hook exited with code 4/);
+  }, 30_000);
 });

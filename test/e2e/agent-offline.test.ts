@@ -5,14 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  applyFlow,
-  call,
-  type ExecutionJson,
-  runFlow,
-  waitForEnd,
-  waitForExecution,
-} from '../support/api.ts';
+import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { until } from '../support/in-process.ts';
 import { Processes } from '../support/processes.ts';
