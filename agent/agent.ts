@@ -10,6 +10,7 @@ import { createConsoleLogger, type Logger } from './logger.ts';
 import { type AgentOptions, childEnvironment, expressionEnvs } from './options.ts';
 import { recoverInbox } from './recovery.ts';
 import { Runner, type RunnerSink } from './runner/runner.ts';
+import { LocalSecrets, secretsFromEnv } from './secrets.ts';
 import { Session } from './session.ts';
 import { AgentState, type AgentStatus } from './status.ts';
 import { FileClient, filesBaseUrl } from './tasks/files/client.ts';
@@ -144,6 +145,7 @@ export class Agent {
       renderer: { renderDeep },
       logger: this.#log.child('runner'),
       envs: expressionEnvs(o.env ?? process.env),
+      secrets: new LocalSecrets({ ...o.secrets, ...secretsFromEnv(o.env ?? process.env) }),
       childEnv: childEnvironment(),
       workRoot: join(o.dataDir, 'work'),
       killGraceMs: o.killGraceMs,

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { RoostError } from '../protocol/errors.ts';
 import { isValidAgentId } from '../protocol/topics.ts';
 import { type AgentHooks, HookName } from './hooks.ts';
+import { readSecretsFile } from './secrets.ts';
 import { brokerUrl } from './transport/url.ts';
 
 export interface AgentConfig {
@@ -26,6 +27,8 @@ export interface AgentConfig {
   /** ephemeral: one job, then exit (slots is 1) */
   once: boolean;
   hooks: AgentHooks;
+  /** secrets read from --secrets-file */
+  secrets?: Record<string, string>;
 }
 
 export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k=v,...] [--slots N] [--name NAME]
@@ -42,6 +45,8 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
   --hook-start, --hook-before-job, --hook-after-job, --hook-stop  commands run through sh at
                agent start, before a job (non-zero exit refuses it), after a job, at agent stop
                (ROOST_HOOK_START, ...); ROOST_JOB_ID, ROOST_TASK_ID, ... describe the job
+  --secrets-file NAME=value lines for {{ secret('NAME') }}, mode 0600 (ROOST_SECRETS_FILE);
+               ROOST_SECRET_NAME variables count too. Values never reach the control plane.
   --once       ephemeral: run one job, deliver its result, exit 0 (one slot)
   --ca-file    PEM certificates to trust for mqtts:// and wss:// (a private CA)   (ROOST_CA_FILE)
 WebSocket URLs honour HTTPS_PROXY (wss://), HTTP_PROXY (ws://) and NO_PROXY.`;
@@ -91,6 +96,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         server: { type: 'string' },
         'ca-file': { type: 'string' },
         once: { type: 'boolean' },
+        'secrets-file': { type: 'string' },
         'hook-start': { type: 'string' },
         'hook-before-job': { type: 'string' },
         'hook-after-job': { type: 'string' },
@@ -125,7 +131,9 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     throw configError((error as Error).message.replace(/^--url/, url.source));
   }
   const caFile = pick('ca-file', 'ROOST_CA_FILE');
+  const secretsFile = pick('secrets-file', 'ROOST_SECRETS_FILE');
   return {
+    ...(secretsFile.value ? { secrets: readSecretsFile(secretsFile.value, secretsFile.source) } : {}),
     ...(caFile.value ? { ca: readCaFile(caFile.value, caFile.source) } : {}),
     url: url.value,
     secret: secret.value,

@@ -10,7 +10,10 @@ export interface Renderer {
   renderDeep(
     value: unknown,
     context: Record<string, unknown>,
-    options?: { where?: string; functions?: { read?: (uri: string) => string } },
+    options?: {
+      where?: string;
+      functions?: { read?: (uri: string) => string; secret?: (name: string) => string };
+    },
   ): unknown;
 }
 
@@ -26,6 +29,8 @@ export interface TaskContextOptions {
   log(level: LogLevel, message: string): void;
   /** internal storage as this attempt may use it (none: every operation fails saying why) */
   files?: JobFiles;
+  /** `{{ secret('NAME') }}`: from the agent's own store */
+  secret?: (name: string) => string;
 }
 
 /** The largest file `read()` returns, in bytes (the expression engine's output bound is 10 M characters). */
@@ -63,10 +68,12 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
     missing.add(uri);
     throw new Error(`${uri} was not fetched before rendering`);
   };
+  // secret() resolves from the agent's own store (see agent/secrets.ts)
+  const functions = { read, ...(options.secret ? { secret: options.secret } : {}) };
   const render = (value: unknown, property: string): unknown =>
     renderer.renderDeep(value, variables, {
       where: `task ${taskId} property '${property}'`,
-      functions: { read },
+      functions,
     });
   const ctx: TaskContext = {
     task: job.task,
@@ -102,7 +109,7 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
       for (let round = 0; round < MAX_READ_ROUNDS; round++) {
         missing.clear();
         try {
-          renderer.renderDeep(job.task, variables, { functions: { read } });
+          renderer.renderDeep(job.task, variables, { functions });
         } catch {
           // errors surface when the task renders its properties; here only the files asked for matter
         }
