@@ -98,6 +98,7 @@ export class Agent {
     return {
       state: this.#state,
       connected: parts?.session.welcomed ?? false,
+      ...(parts ? { since: parts.session.connectionChangedAt.toISOString() } : {}),
       maintenance: this.#maintenance || this.#state !== AgentState.running,
       slotsInUse: parts?.runner.slotsInUse ?? 0,
       slots: this.#options.slots,

@@ -128,10 +128,10 @@ async function statusCommand(
       );
     }
     out(
-      `state ${status.state}, ${status.connected ? 'connected' : 'not connected'} to the control plane${status.maintenance ? ', in maintenance (takes no new job)' : ''}`,
+      `state ${status.state}, ${status.connected ? 'connected' : 'not connected'} to the control plane${status.since ? ` since ${status.since}` : ''}${status.maintenance ? ', in maintenance (takes no new job)' : ''}`,
     );
     out(
-      `slots in use ${status.slotsInUse} of ${status.slots}; jobs held ${status.inbox}; outbox ${status.outbox}`,
+      `slots in use ${status.slotsInUse} of ${status.slots}; jobs held ${status.inbox}; outbox ${status.outbox} (results and log chunks not yet acknowledged)`,
     );
     return;
   }

@@ -40,6 +40,7 @@ export class Session {
   readonly #log: Logger;
   #welcomed = false;
   #recovered = false;
+  #connectionChangedAt = new Date();
   #heartbeat: NodeJS.Timeout | undefined;
   #helloRetry: NodeJS.Timeout | undefined;
   #acks: JobRef[] = [];
@@ -47,6 +48,11 @@ export class Session {
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#log = deps.logger;
+  }
+
+  /** When the agent was last welcomed or last lost its connection (or started). */
+  get connectionChangedAt(): Date {
+    return this.#connectionChangedAt;
   }
 
   /** Welcomed on the current connection: results and logs may flow. */
@@ -130,6 +136,7 @@ export class Session {
   }
 
   #disconnected(): void {
+    this.#connectionChangedAt = new Date();
     this.close();
     this.#deps.changed();
   }
@@ -222,6 +229,7 @@ export class Session {
     clearTimeout(this.#helloRetry);
     await Promise.all(welcome.drop.map((ref) => this.#drop(ref)));
     this.#welcomed = true;
+    this.#connectionChangedAt = new Date();
     this.#log.info('welcomed', { sessionId: welcome.sessionId, dropped: welcome.drop.length });
     for (const entry of await this.#deps.buffer.pendingOutbox()) this.publish(entry);
     const interval = Math.min(

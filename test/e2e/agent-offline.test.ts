@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { until } from '../support/in-process.ts';
-import { Processes } from '../support/processes.ts';
+import { freePort, Processes } from '../support/processes.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const LINES = 25;
@@ -61,12 +61,19 @@ describe('an offline-capable task on an agent cut off from the control plane', (
     const dir = processes.tempDir('offline');
     await applyFlow(cp.api, flow(dir));
     proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(cp.mqttUrl).port) });
+    const healthPort = await freePort();
     const field = await processes.agent({
       url: `mqtt://127.0.0.1:${proxy.port}`,
       secret,
       id: 'field-a',
       labels: 'group=field',
+      args: ['--health-port', String(healthPort)],
     });
+    const status = async () => {
+      const cli = processes.spawn('status', ['agent', 'status', '--health-port', String(healthPort)], {});
+      expect(await cli.exited).toBe(0);
+      return cli.output;
+    };
     const created = await runFlow(cp.api, 'e2e', 'cutoff');
     const survey = (e: ExecutionJson) => e.taskRunList.find((r) => r.taskId === 'survey');
     await until(async () => existsSync(join(dir, 'started')), 'the task to start');
@@ -98,6 +105,13 @@ describe('an offline-capable task on an agent cut off from the control plane', (
     await until(async () => existsSync(join(dir, 'finished')), 'the task to finish while cut off');
     const stillCut = await call<ExecutionJson>(cp.api, 'GET', `/api/v1/executions/${created.id}`);
     expect(survey(stillCut.body)?.attempts).toHaveLength(1);
+    // roost agent status says what waits: no connection, and the result and log chunks in the outbox
+    let cutOff = '';
+    await until(async () => {
+      cutOff = await status();
+      return /jobs held 0; outbox [1-9]/.test(cutOff);
+    }, 'the agent to have finished the task into its outbox');
+    expect(cutOff).toMatch(/not connected to the control plane since/);
 
     proxy.restore();
     const done = await waitForEnd(cp.api, created.id, 60_000);
@@ -122,6 +136,12 @@ describe('an offline-capable task on an agent cut off from the control plane', (
       return expected.every((line) => lines.includes(line));
     }, 'every log line of the task');
     for (const line of expected) expect(lines.filter((l) => l === line)).toHaveLength(1);
+    let back = '';
+    await until(async () => {
+      back = await status();
+      return back.includes('outbox 0 ');
+    }, 'the outbox to be acknowledged');
+    expect(back).toMatch(/, connected to the control plane since/);
     expect(lines.filter((l) => expected.includes(l))).toEqual(expected);
     expect(field.output.match(/welcomed/g)?.length).toBeGreaterThanOrEqual(2);
   }, 90_000);
