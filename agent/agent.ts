@@ -156,6 +156,7 @@ export class Agent {
       agentId: o.agentId,
       name: o.name,
       labels: o.labels,
+      ...(o.prefetch ? { prefetch: o.prefetch } : {}),
       transport,
       buffer,
       runner,

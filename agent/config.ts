@@ -26,6 +26,8 @@ export interface AgentConfig {
   ca?: string;
   /** ephemeral: one job, then exit (slots is 1) */
   once: boolean;
+  /** slots of offline-capable jobs held beyond `slots` */
+  prefetch: number;
   hooks: AgentHooks;
   /** secrets read from --secrets-file */
   secrets?: Record<string, string>;
@@ -47,6 +49,8 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
                (ROOST_HOOK_START, ...); ROOST_JOB_ID, ROOST_TASK_ID, ... describe the job
   --secrets-file NAME=value lines for {{ secret('NAME') }}, mode 0600 (ROOST_SECRETS_FILE);
                ROOST_SECRET_NAME variables count too. Values never reach the control plane.
+  --prefetch   slots of offline-capable jobs to hold beyond --slots, so that they run
+               even if the link drops (default 0)                                  (ROOST_AGENT_PREFETCH)
   --once       ephemeral: run one job, deliver its result, exit 0 (one slot)
   --ca-file    PEM certificates to trust for mqtts:// and wss:// (a private CA)   (ROOST_CA_FILE)
 WebSocket URLs honour HTTPS_PROXY (wss://), HTTP_PROXY (ws://) and NO_PROXY.`;
@@ -96,6 +100,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         server: { type: 'string' },
         'ca-file': { type: 'string' },
         once: { type: 'boolean' },
+        prefetch: { type: 'string' },
         'secrets-file': { type: 'string' },
         'hook-start': { type: 'string' },
         'hook-before-job': { type: 'string' },
@@ -142,6 +147,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     // --once runs one job: one slot, so the control plane never leases it a second
     slots: values.once ? 1 : slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
     once: values.once === true,
+    prefetch: values.once ? 0 : parsePrefetch(pick('prefetch', 'ROOST_AGENT_PREFETCH')),
     hooks: readHooks(pick),
     dataDir: resolve(pick('data-dir', 'ROOST_DATA_DIR').value ?? join(homedir(), '.roost-agent')),
     agentId: agentId.value,
@@ -182,4 +188,13 @@ function readHooks(pick: (flag: string, variable: string) => { value: string | u
     if (value?.trim()) hooks[name] = value;
   }
   return hooks;
+}
+
+function parsePrefetch(given: { value: string | undefined; source: string }): number {
+  if (given.value === undefined || given.value === '') return 0;
+  const n = Number(given.value);
+  if (!/^\d+$/.test(given.value.trim()) || n > 4096) {
+    throw configError(`${given.source}: "${given.value}" is not a whole number of slots between 0 and 4096`);
+  }
+  return n;
 }

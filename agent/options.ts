@@ -29,6 +29,8 @@ export interface AgentOptions {
   helloRetryMs?: number;
   /** tell the control plane not to send new work */
   maintenance?: boolean;
+  /** slots of offline-capable jobs it may hold beyond `slots`, to run if cut off (default 0) */
+  prefetch?: number;
   /** ephemeral: run one job, deliver its result, then stop */
   once?: boolean;
   /** secrets from --secrets-file; ROOST_SECRET_* variables of `env` are added (and win) */

@@ -10,6 +10,8 @@ export interface SessionDeps {
   agentId: string;
   name: string;
   labels: Record<string, string>;
+  /** slots of offline-capable jobs it may hold beyond its slots */
+  prefetch?: number;
   transport: AgentTransport;
   buffer: AgentBuffer;
   runner: Runner;
@@ -124,6 +126,7 @@ export class Session {
       name: this.#deps.name,
       labels: this.#deps.labels,
       slots: runner.slots,
+      ...(this.#deps.prefetch ? { prefetch: this.#deps.prefetch } : {}),
       maintenance: this.#deps.maintenance(),
       held,
     });

@@ -41,6 +41,8 @@ export const Hello = Type.Object({
   labels: Labels,
   slots: Type.Integer({ minimum: 1, maximum: 4096 }),
   maintenance: Type.Boolean(),
+  /** offline-capable jobs (in slots) it may hold beyond its slots, to run if cut off (default 0) */
+  prefetch: Type.Optional(Type.Integer({ minimum: 0, maximum: 4096 })),
   /** jobs in the agent's inbox that it still holds (after a restart or a reconnect) */
   held: Type.Array(JobRef, { maxItems: 4096 }),
 });

@@ -81,6 +81,7 @@ export class AgentMessages {
       name: hello.name,
       labels: hello.labels,
       slots: hello.slots,
+      ...(hello.prefetch ? { prefetch: hello.prefetch } : {}),
       maintenance: hello.maintenance,
       membership: d.membership(hello.labels),
       leases: new Map(

@@ -227,9 +227,19 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Leases the next job the session may take to it: one that fits its free slots or, for an agent that
+   * prefetches, an offline-capable one beyond them (it waits on the agent, and runs there even if the
+   * link drops).
+   */
   private async leaseTo(session: AgentSession): Promise<boolean> {
     const free = this.sessions.freeSlots(session);
-    if (free < 1) return false;
+    if (free >= 1 && (await this.leaseWithin(session, free, false))) return true;
+    const room = Math.min(this.sessions.prefetchRoom(session), session.slots);
+    return room >= 1 && this.leaseWithin(session, room, true);
+  }
+
+  private async leaseWithin(session: AgentSession, free: number, offlineOnly: boolean): Promise<boolean> {
     // hold the free slots while the transaction runs: a result's transaction may lease to this agent too
     session.reserved = (session.reserved ?? 0) + free;
     let job: JobRow | undefined;
@@ -246,6 +256,7 @@ export class Dispatcher {
             freeSlots: free,
             leaseUntil: new Date(now.getTime() + this.leaseMs),
             ...(session.refused?.size ? { exclude: [...session.refused] } : {}),
+            ...(offlineOnly ? { offlineOnly } : {}),
           },
           now,
         );

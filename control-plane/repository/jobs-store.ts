@@ -19,6 +19,8 @@ export interface LeaseRequest {
   leaseUntil: Date;
   /** jobs this agent refused: not offered to it again */
   exclude?: string[];
+  /** only offline-capable jobs (a prefetch beyond the agent's free slots) */
+  offlineOnly?: boolean;
 }
 
 /** The NOTIFY channel on which new queued jobs are announced to dispatchers in other processes. */
@@ -59,6 +61,7 @@ export class JobsStore {
           lte(jobs.slots, request.freeSlots),
           or(...groupMatch),
           request.exclude?.length ? notInArray(jobs.id, request.exclude) : undefined,
+          request.offlineOnly ? eq(jobs.offline, true) : undefined,
         ),
       )
       .orderBy(asc(jobs.createdAt), asc(jobs.id))

@@ -5,7 +5,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
+import {
+  applyFlow,
+  call,
+  type ExecutionJson,
+  runFlow,
+  waitForEnd,
+  waitForExecution,
+} from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { until } from '../support/in-process.ts';
 import { freePort, Processes } from '../support/processes.ts';
@@ -144,5 +151,59 @@ describe('an offline-capable task on an agent cut off from the control plane', (
     expect(back).toMatch(/, connected to the control plane since/);
     expect(lines.filter((l) => expected.includes(l))).toEqual(expected);
     expect(field.output.match(/welcomed/g)?.length).toBeGreaterThanOrEqual(2);
+  }, 90_000);
+
+  it('prefetches offline-capable jobs beyond its slots, and runs them all while cut off', async () => {
+    const dir = processes.tempDir('prefetch');
+    const branch = (n: number) => `      - id: far-${n}
+        type: io.kestra.plugin.scripts.shell.Commands
+        offline: true
+        workerGroup:
+          key: far
+        commands:
+          - while [ ! -e ${dir}/go ]; do sleep 0.1; done
+          - echo "branch ${n} done"
+          - touch ${dir}/done-${n}`;
+    await applyFlow(
+      cp.api,
+      `id: prefetch\nnamespace: e2e\ntasks:\n  - id: all\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n${[1, 2, 3].map(branch).join('\n')}\n`,
+    );
+    const farProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(cp.mqttUrl).port) });
+    try {
+      await processes.agent({
+        url: `mqtt://127.0.0.1:${farProxy.port}`,
+        secret,
+        id: 'far-1',
+        labels: 'group=far',
+        slots: 1,
+        args: ['--prefetch', '2'],
+      });
+      const created = await runFlow(cp.api, 'e2e', 'prefetch');
+      const branches = (e: ExecutionJson) => e.taskRunList.filter((r) => r.taskId.startsWith('far-'));
+      // one slot runs a branch; the two others wait on the agent, leased to it
+      await waitForExecution(
+        cp.api,
+        created.id,
+        (e) => branches(e).filter((r) => r.attempts[0]?.agentId === 'far-1').length === 3,
+      );
+      farProxy.cut();
+      await cp.proc.waitFor(/agent offline \(connection lost\)[^\n]*far-1/);
+      writeFileSync(join(dir, 'go'), '');
+      await until(
+        async () => [1, 2, 3].every((n) => existsSync(join(dir, `done-${n}`))),
+        'every branch to finish on the cut-off agent',
+        30_000,
+      );
+      farProxy.restore();
+      const done = await waitForEnd(cp.api, created.id, 60_000);
+      expect(done.state.current).toBe('SUCCESS');
+      expect(branches(done).map((r) => r.attempts.map((a) => [a.agentId, a.state.current]))).toEqual([
+        [['far-1', 'SUCCESS']],
+        [['far-1', 'SUCCESS']],
+        [['far-1', 'SUCCESS']],
+      ]);
+    } finally {
+      await farProxy.close();
+    }
   }, 90_000);
 });
