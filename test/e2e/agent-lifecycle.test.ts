@@ -49,14 +49,17 @@ describe('agent lifecycle', () => {
     });
     const first = await runFlow(cp.api, 'e2e', 'once');
     const second = await runFlow(cp.api, 'e2e', 'once');
-    expect(await agent.exited).toBe(0);
+    const code = await agent.exited;
+    expect(code, agent.output).toBe(0);
     // it is gone: the result must already be recorded, and the second execution was left for others
     const done = await call<ExecutionJson>(cp.api, 'GET', `/api/v1/executions/${first.id}`);
     expect(done.body.state.current).toBe('SUCCESS');
     expect(done.body.taskRunList[0]?.attempts.map((a) => a.agentId)).toEqual(['ephemeral-1']);
     const waiting = await call<ExecutionJson>(cp.api, 'GET', `/api/v1/executions/${second.id}`);
-    expect(waiting.body.state.current).toBe('RUNNING');
-    expect(waiting.body.taskRunList[0]?.attempts[0]?.agentId).toBeUndefined();
+    expect(['CREATED', 'RUNNING']).toContain(waiting.body.state.current);
+    expect(waiting.body.taskRunList.flatMap((r) => r.attempts.map((a) => a.agentId))).not.toContain(
+      'ephemeral-1',
+    );
   }, 60_000);
 
   it('takes no new job in maintenance mode set from the control plane, and takes jobs again after', async () => {
