@@ -1,6 +1,8 @@
 // An offline-capable task finishes while its agent is cut off from the broker (a TCP proxy of ours sits
 // between them) for longer than the lease: the control plane keeps the job with that agent, and once the
-// link is back the result and every log line arrive exactly once.
+// link is back the result and every log line arrive exactly once. An agent that prefetches holds queued
+// offline-capable jobs beyond its slots and runs them cut off; one that never returns loses the job to
+// another agent once the offline grace has passed.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -205,5 +207,44 @@ describe('an offline-capable task on an agent cut off from the control plane', (
     } finally {
       await farProxy.close();
     }
+  }, 90_000);
+});
+
+describe('an offline-capable task whose agent never comes back', () => {
+  const processes = new Processes();
+  let db: TestDatabase;
+  const secret = 'grace-secret';
+
+  afterAll(async () => {
+    await processes.stopAll();
+    await db?.drop();
+  });
+
+  it('goes to another agent of the group once the offline grace has passed', async () => {
+    db = await createTestDatabase();
+    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
+    const cp = await processes.controlPlane({
+      databaseUrl: db.url,
+      secret,
+      leaseMs: 1_000,
+      offlineGraceMs: 2_000,
+    });
+    await applyFlow(
+      cp.api,
+      `id: grace\nnamespace: e2e\ntasks:\n  - id: survey\n    type: io.kestra.plugin.scripts.shell.Commands\n    offline: true\n    workerGroup:\n      key: lone\n    commands:\n      - sleep 1\n`,
+    );
+    const lost = await processes.agent({ url: cp.mqttUrl, secret, id: 'lone-a', labels: 'group=lone' });
+    const created = await runFlow(cp.api, 'e2e', 'grace');
+    await waitForExecution(cp.api, created.id, (e) => e.taskRunList[0]?.attempts[0]?.agentId === 'lone-a');
+    await lost.kill('SIGKILL');
+    await processes.agent({ url: cp.mqttUrl, secret, id: 'lone-b', labels: 'group=lone' });
+    const done = await waitForEnd(cp.api, created.id, 60_000);
+    expect(done.state.current).toBe('SUCCESS');
+    const attempts = done.taskRunList[0]!.attempts;
+    expect(attempts.map((a) => [a.agentId, a.state.current])).toEqual([
+      ['lone-a', 'FAILED'],
+      ['lone-b', 'SUCCESS'],
+    ]);
+    expect(attempts[0]?.error?.message).toContain('offline grace');
   }, 90_000);
 });

@@ -103,7 +103,12 @@ export class Processes {
   }
 
   /** A control plane (`server standalone`) on free ports against `databaseUrl`. */
-  async controlPlane(options: { databaseUrl: string; secret: string; leaseMs?: number }) {
+  async controlPlane(options: {
+    databaseUrl: string;
+    secret: string;
+    leaseMs?: number;
+    offlineGraceMs?: number;
+  }) {
     const [port, mqttPort] = [await freePort(), await freePort()];
     const proc = this.spawn(
       'control-plane',
@@ -125,6 +130,9 @@ export class Processes {
         ROOST_ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
         ROOST_DATA_DIR: this.tempDir('server'),
         ...(options.leaseMs ? { ROOST_LEASE_MS: String(options.leaseMs) } : {}),
+        ...(options.offlineGraceMs !== undefined
+          ? { ROOST_OFFLINE_GRACE_MS: String(options.offlineGraceMs) }
+          : {}),
       },
     );
     await proc.waitFor(/Roost standalone is running/);
