@@ -137,7 +137,6 @@ export class Agent {
         secret: o.secret,
         logger: this.#log.child('mqtt'),
         backoff: o.backoff,
-        ...(o.ca ? { ca: o.ca } : {}),
         ...brokerProxy(o.url, o.env ?? process.env),
       });
     const runner = new Runner({

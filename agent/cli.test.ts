@@ -86,7 +86,7 @@ describe('--ca-file', () => {
     const ca = join(dir, 'ca.pem');
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     writeFileSync(ca, pem);
-    expect(resolveAgentConfig(['--url', 'mqtts://cp', '--ca-file', ca], env).ca).toBe(pem);
+    expect(resolveAgentConfig(['--url', 'mqtts://cp', '--ca-file', ca], env).tls?.ca).toBe(pem);
     expect(() =>
       resolveAgentConfig(['--url', 'mqtts://cp', '--ca-file', join(dir, 'none.pem')], env),
     ).toThrow(/--ca-file: cannot read .*ENOENT/);

@@ -22,8 +22,8 @@ export interface AgentConfig {
   serverUrl: string | undefined;
   /** a port on 127.0.0.1 serving GET /health and GET /status; undefined = none */
   healthPort: number | undefined;
-  /** PEM certificates read from --ca-file, trusted for mqtts:// and wss:// */
-  ca?: string;
+  /** the certificate authority read from --ca-file, trusted for mqtts:// and wss:// */
+  tls?: { ca: string };
   /** ephemeral: one job, then exit (slots is 1) */
   once: boolean;
   /** slots of offline-capable jobs held beyond `slots` */
@@ -139,7 +139,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
   const secretsFile = pick('secrets-file', 'ROOST_SECRETS_FILE');
   return {
     ...(secretsFile.value ? { secrets: readSecretsFile(secretsFile.value, secretsFile.source) } : {}),
-    ...(caFile.value ? { ca: readCaFile(caFile.value, caFile.source) } : {}),
+    ...(caFile.value ? { tls: { ca: readCaFile(caFile.value, caFile.source) } } : {}),
     url: url.value,
     secret: secret.value,
     name: pick('name', 'ROOST_AGENT_NAME').value ?? hostname(),

@@ -40,8 +40,6 @@ export interface AgentOptions {
   /** time a killed task's process group gets between SIGTERM and SIGKILL (default 5 s) */
   killGraceMs?: number;
   backoff?: BackoffPolicy;
-  /** PEM certificates to trust for mqtts:// and wss:// (`--ca-file`) */
-  ca?: string;
   /** a store other than the libSQL file in dataDir (tests, embedding) */
   buffer?: AgentBuffer;
   /** a connection other than MQTT (tests, embedding) */

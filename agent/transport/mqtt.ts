@@ -22,8 +22,6 @@ export interface MqttTransportOptions {
   connectTimeoutMs?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
-  /** PEM certificates to trust for mqtts:// and wss:// (a private CA); the system's otherwise */
-  ca?: string;
   /** HTTP proxy for ws:// and wss:// (CONNECT); see proxy.ts for how it is chosen */
   proxy?: string;
 }
@@ -129,8 +127,8 @@ export class MqttTransport implements AgentTransport {
       },
     };
     const url = brokerUrl(this.#options.url);
-    const { ca, proxy } = this.#options;
-    if (ca) options.ca = ca;
+    const { proxy } = this.#options;
+    const ca = this.#options.tls?.ca;
     if (proxy && url.startsWith('ws')) {
       options.wsOptions = { agent: new HttpsProxyAgent(proxy, ca ? { ca } : {}) };
     }

@@ -67,7 +67,7 @@ describe('agent transports', () => {
       dataDir: join(dirs.tempDir(id)),
       logger,
       env: extra.env ?? {},
-      ...(extra.ca ? { ca: extra.ca } : {}),
+      ...(extra.ca ? { tls: { ca: extra.ca } } : {}),
     });
     agents.push(agent);
     return { agent, warnings };
