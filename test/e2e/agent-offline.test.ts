@@ -153,7 +153,7 @@ describe('an offline-capable task on an agent cut off from the control plane', (
     expect(back).toMatch(/, connected to the control plane since/);
     expect(lines.filter((l) => expected.includes(l))).toEqual(expected);
     expect(field.output.match(/welcomed/g)?.length).toBeGreaterThanOrEqual(2);
-  }, 90_000);
+  }, 150_000);
 
   it('prefetches offline-capable jobs beyond its slots, and runs them all while cut off', async () => {
     const dir = processes.tempDir('prefetch');
@@ -207,7 +207,7 @@ describe('an offline-capable task on an agent cut off from the control plane', (
     } finally {
       await farProxy.close();
     }
-  }, 90_000);
+  }, 150_000);
 });
 
 describe('an offline-capable task whose agent never comes back', () => {
@@ -246,5 +246,5 @@ describe('an offline-capable task whose agent never comes back', () => {
       ['lone-b', 'SUCCESS'],
     ]);
     expect(attempts[0]?.error?.message).toContain('offline grace');
-  }, 90_000);
+  }, 150_000);
 });
