@@ -25,6 +25,8 @@ export type ExecutorEvent =
   | { type: 'resume'; taskRunId?: string; inputs?: Record<string, unknown> }
   /** a user kills the execution: running task runs are killed, nothing new is created */
   | { type: 'kill' }
+  /** a user restarts the ended (FAILED or KILLED) execution: its failed task runs run again */
+  | { type: 'restart' }
   /** look again (something else changed) */
   | { type: 'wake' };
 

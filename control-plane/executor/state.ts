@@ -6,11 +6,13 @@ import type {
   Attempt,
   ExecutionPatch,
   ExecutionRow,
+  NewExecution,
   NewJob,
   NewLog,
   TaskRunPatch,
   TaskRunRow,
 } from '../repository/index.ts';
+import type { SlotChange } from './concurrency.ts';
 import type { Kill, Timer } from './events.ts';
 
 /** Everything one decision writes; the executor commits it in one transaction. */
@@ -24,6 +26,10 @@ export interface Decision {
   timers: Timer[];
   /** task runs whose running or queued job must be stopped */
   kills: Kill[];
+  /** how the flow's concurrency slots change (flows with a `concurrency` limit only) */
+  slots?: SlotChange;
+  /** executions to create, each started at `startAt` (a retry of this one as a new execution) */
+  executions: { execution: NewExecution; startAt: Date }[];
 }
 
 const key = (parentId: string | null | undefined, taskId: string, value: string | null | undefined) =>
@@ -37,11 +43,13 @@ export class ExecutionState {
   private readonly children = new Map<string, TaskRunRow[]>();
   private inserted = new Set<string>();
   private changed = new Map<string, TaskRunPatch>();
+  private before = new Map<string, Pick<TaskRunRow, 'state' | 'attempts'>>();
   private executionPatch: ExecutionPatch | undefined;
   jobs: NewJob[] = [];
   logs: NewLog[] = [];
   timers: Timer[] = [];
   kills: Kill[] = [];
+  executions: Decision['executions'] = [];
   /** bumped whenever a task run's outputs change, so rendered contexts can be cached in between */
   outputsVersion = 0;
   /**
@@ -66,11 +74,13 @@ export class ExecutionState {
     this.now = now;
     this.inserted = new Set();
     this.changed = new Map();
+    this.before = new Map();
     this.executionPatch = undefined;
     this.jobs = [];
     this.logs = [];
     this.timers = [];
     this.kills = [];
+    this.executions = [];
     for (const run of written) {
       const known = this.byId.get(run.id);
       if (!known) {
@@ -159,9 +169,17 @@ export class ExecutionState {
   updateRun(run: TaskRunRow, patch: TaskRunPatch) {
     if ('outputs' in patch) this.outputsVersion++;
     if (patch.state !== undefined && isTerminal(run.state) && !isTerminal(patch.state)) this.reopened++;
+    if (!this.inserted.has(run.id) && !this.before.has(run.id)) {
+      this.before.set(run.id, { state: run.state, attempts: run.attempts });
+    }
     Object.assign(run, patch);
     if (this.inserted.has(run.id)) return;
     this.changed.set(run.id, { ...this.changed.get(run.id), ...patch });
+  }
+
+  /** A task run this decision changed, as it was read before the decision (to check nobody changed it since). */
+  asRead(id: string): Pick<TaskRunRow, 'state' | 'attempts'> | undefined {
+    return this.before.get(id);
   }
 
   /** Moves a task run to `state`, adding to its history; a terminal state also sets its end date. */
@@ -231,6 +249,7 @@ export class ExecutionState {
       logs: this.logs,
       timers: this.timers,
       kills: this.kills,
+      executions: this.executions,
     };
   }
 }

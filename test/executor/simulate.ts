@@ -3,6 +3,7 @@
 // records it) and answered by `outcome`, timers fire in order on a virtual clock, and a killed task
 // run's pending result is dropped (the dispatcher ends its job, so the agent's late result is refused).
 // Like the executor, it keeps one working copy of the execution from decision to decision.
+import type { SlotChange } from '../../control-plane/executor/concurrency.ts';
 import {
   type Decision,
   decideOn,
@@ -43,6 +44,8 @@ export interface SimOptions {
   outcome?: (job: SimJob) => SimOutcome | Promise<SimOutcome>;
   /** how long each attempt runs on the virtual clock (default 10 ms) */
   taskMs?: number;
+  /** whether a concurrency slot of the flow is free (flows with `concurrency`; default: free) */
+  slotFree?: () => boolean;
 }
 
 interface Pending {
@@ -61,6 +64,10 @@ export class Simulation {
   readonly timers: Timer[] = [];
   readonly kills: Kill[] = [];
   readonly logs: NewLog[] = [];
+  /** executions the decisions created (retries as new executions), with when each starts */
+  readonly created: Decision['executions'] = [];
+  /** the changes of the flow's concurrency slots, one per decision that changed them */
+  readonly slotChanges: SlotChange[] = [];
   now = START;
   private readonly pending: Pending[] = [];
   private seq = 0;
@@ -86,6 +93,9 @@ export class Simulation {
       labels: Object.fromEntries(flowLabels(flow).map(({ key, value }) => [key, value])),
       trigger: null,
       parentId: null,
+      originalId: null,
+      attemptNumber: 1,
+      originalStartDate: null,
       error: null,
       version: 1,
       startDate: START,
@@ -95,18 +105,25 @@ export class Simulation {
 
   /** Delivers `event` now, then runs until nothing is left to happen. */
   async send(event: ExecutorEvent, maxSteps = 2000): Promise<this> {
-    this.push(this.now.getTime(), event);
+    // an ended execution takes only a restart, decided at once (what is still pending stays stale)
+    if (isTerminal(this.execution.state)) {
+      await this.apply(this.decide(event));
+    } else this.push(this.now.getTime(), event);
     for (let step = 0; step < maxSteps && this.pending.length; step++) {
       if (isTerminal(this.execution.state)) break;
       this.pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
       const next = this.pending.shift()!;
       if (next.at > this.now.getTime()) this.now = new Date(next.at);
-      const runs = [...this.runs.values()];
-      if (this.state) this.state.renew(this.execution, runs, this.now);
-      else this.state = new ExecutionState(this.execution, runs, this.now);
-      await this.apply(decideOn(this.plan, this.state, next.event));
+      await this.apply(this.decide(next.event));
     }
     return this;
+  }
+
+  private decide(event: ExecutorEvent): Decision {
+    const runs = [...this.runs.values()];
+    if (this.state) this.state.renew(this.execution, runs, this.now);
+    else this.state = new ExecutionState(this.execution, runs, this.now);
+    return decideOn(this.plan, this.state, event, { free: this.options.slotFree?.() ?? true });
   }
 
   private push(at: number, event: ExecutorEvent) {
@@ -115,6 +132,8 @@ export class Simulation {
 
   private async apply(decision: Decision) {
     if (decision.execution) this.execution = { ...this.execution, ...decision.execution };
+    if (decision.slots) this.slotChanges.push(decision.slots);
+    this.created.push(...decision.executions);
     for (const run of decision.insertTaskRuns) this.runs.set(run.id, { ...run });
     for (const { id, patch } of decision.updateTaskRuns)
       this.runs.set(id, { ...this.runs.get(id)!, ...patch });
