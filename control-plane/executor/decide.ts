@@ -4,23 +4,34 @@ import { isTerminal } from '../../protocol/index.ts';
 import type { ExecutionRow, TaskRunRow } from '../repository/index.ts';
 import { applyResult, startRetry } from './attempts.ts';
 import type { ExecutorEvent } from './events.ts';
+import type { FlowLookup } from './flowables/flows.ts';
 import { endPauseDelay, resumePaused } from './flowables/pause.ts';
+import { endSleep } from './flowables/sleep.ts';
+import { applySubflowEnded, notifyParent } from './flowables/subflow.ts';
 import { applyKill, applyTimeout } from './interrupts.ts';
 import type { FlowPlan } from './plan.ts';
 import { Reconciler } from './reconcile.ts';
 import { type Decision, ExecutionState } from './state.ts';
 
+/**
+ * `flows` answers for the flows subflows start; it may throw FlowNeeded, and the caller loads that flow
+ * and decides again (the decision is pure, so nothing of the first try remains).
+ */
 export function decide(
   plan: FlowPlan,
   execution: ExecutionRow,
   taskRuns: TaskRunRow[],
   event: ExecutorEvent,
   now: Date,
+  flows?: FlowLookup,
 ): Decision {
-  return decideOn(plan, new ExecutionState(execution, taskRuns, now), event);
+  return decideOn(plan, new ExecutionState(execution, taskRuns, now, flows), event);
 }
 
-/** The same decision on a working copy the caller keeps (the executor keeps one per open execution). */
+/**
+ * The same decision on a working copy the caller keeps (the executor keeps one per open execution).
+ * A FlowNeeded thrown from `state.flows` leaves the copy half-changed: the caller must drop it.
+ */
 export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorEvent): Decision {
   if (isTerminal(state.execution.state)) return state.decision();
   switch (event.type) {
@@ -39,6 +50,14 @@ export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorE
     case 'resume':
       resumePaused(plan, state, event.inputs ?? {}, event.taskRunId);
       break;
+    case 'subflowEnded':
+      applySubflowEnded(plan, state, event);
+      break;
+    case 'sleepEnded':
+      endSleep(plan, state, event);
+      break;
+    case 'loopDue':
+      break;
     case 'kill':
       applyKill(plan, state);
       break;
@@ -47,5 +66,6 @@ export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorE
       break;
   }
   new Reconciler(plan, state).run();
+  if (isTerminal(state.execution.state)) notifyParent(plan, state);
   return state.decision();
 }

@@ -1,12 +1,14 @@
 // The executor component: takes executor messages from the queue, locks the execution, decides, and
 // commits the decision in the same transaction; then tells local listeners (dispatcher, webserver).
 import { EventEmitter } from 'node:events';
+import type { Flow } from '../../protocol/flow/index.ts';
 import { isTerminal } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
 import type { Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
 import { decideOn } from './decide.ts';
 import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
+import { FlowNeeded, flowKey, loadedFlows, type StoredFlow } from './flowables/flows.ts';
 import { resumeInputErrors } from './flowables/pause.ts';
 import { FlowPlans } from './plans.ts';
 import { type Decision, ExecutionState } from './state.ts';
@@ -41,6 +43,8 @@ export interface Committed {
   /** the execution reached a terminal state in this decision */
   ended: boolean;
   changed: boolean;
+  /** queue messages the decision sent to executions (children it started, a parent, a child to kill) */
+  messageIds?: number[];
 }
 
 /** A decision written in a transaction not yet committed, and what to do once it has. */
@@ -107,6 +111,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     if (!outcome) return;
     outcome.keep();
     this.emit('committed', outcome.committed);
+    // messages to other executions (a child to start, a parent, a child to kill): handed over in memory
+    for (const id of outcome.committed.messageIds ?? []) this.handOver(id);
   }
 
   /** Sends an event to an execution (kill, resume): committed first, then handed over in memory. */
@@ -153,7 +159,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     }
     if (isTerminal(execution.state)) return undefined;
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
-    const { taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, kept?.watermark);
+    let { taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, kept?.watermark);
     const now = this.now();
     let state: ExecutionState;
     if (kept) {
@@ -162,11 +168,33 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     } else {
       state = new ExecutionState(execution, taskRuns, now);
     }
-    const decision = decideOn(plan, state, event);
-    const stopped = await write(tx, executionId, decision);
+    // a subflow's flow is loaded when the decision asks for it; the half-changed working copy is then
+    // dropped and the decision taken again on a fresh one
+    const loaded = new Map<string, StoredFlow | null>();
+    let decision: Decision | undefined;
+    while (!decision) {
+      state.flows = loadedFlows(loaded);
+      try {
+        decision = decideOn(plan, state, event);
+      } catch (error) {
+        if (!(error instanceof FlowNeeded)) throw error;
+        const { namespace, flowId, revision } = error;
+        loaded.set(flowKey(namespace, flowId, revision), await loadFlow(tx, namespace, flowId, revision));
+        ({ taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, undefined));
+        state = new ExecutionState(execution, taskRuns, now);
+      }
+    }
+    const { stopped, messageIds } = await write(tx, executionId, decision);
     const ended = decision.execution?.state !== undefined && isTerminal(decision.execution.state);
     return {
-      committed: { executionId, jobs: decision.jobs, stopped, ended, changed: hasChanges(decision) },
+      committed: {
+        executionId,
+        jobs: decision.jobs,
+        stopped,
+        ended,
+        changed: hasChanges(decision),
+        ...(messageIds.length ? { messageIds } : {}),
+      },
       keep: () => {
         if (!ended) this.states.keep(executionId, { state, watermark });
       },
@@ -180,31 +208,60 @@ function hasChanges(decision: Decision): boolean {
     decision.insertTaskRuns.length > 0 ||
     decision.updateTaskRuns.length > 0 ||
     decision.jobs.length > 0 ||
-    decision.kills.length > 0
+    decision.kills.length > 0 ||
+    decision.executions.length > 0
   );
 }
 
-/** Writes a decision; timers become delayed queue messages, so they survive a restart. */
-async function write(tx: Repository, executionId: string, decision: Decision): Promise<StoppedJob[]> {
+async function loadFlow(
+  tx: Repository,
+  namespace: string,
+  flowId: string,
+  revision: number | undefined,
+): Promise<StoredFlow | null> {
+  const row =
+    revision === undefined
+      ? await tx.flows.latest(namespace, flowId)
+      : await tx.flows.revision(namespace, flowId, revision);
+  if (!row) return null;
+  return { namespace: row.namespace, flowId: row.flowId, revision: row.revision, flow: row.document as Flow };
+}
+
+const send = (tx: Repository, message: ExecutorMessage, availableAt?: Date) =>
+  tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
+    key: message.executionId,
+    ...(availableAt ? { availableAt } : {}),
+  });
+
+/**
+ * Writes a decision; timers become delayed queue messages, so they survive a restart. Child executions are
+ * inserted with the message that starts them; events for other executions are queued.
+ */
+async function write(
+  tx: Repository,
+  executionId: string,
+  decision: Decision,
+): Promise<{ stopped: StoppedJob[]; messageIds: number[] }> {
   if (decision.execution) await tx.executions.update(executionId, decision.execution);
   await tx.executions.insertTaskRuns(decision.insertTaskRuns);
   for (const { id, patch } of decision.updateTaskRuns) await tx.executions.updateTaskRun(id, patch);
   await tx.jobs.insert(decision.jobs);
   await tx.logs.insert(decision.logs);
-  for (const { at, event } of decision.timers) {
-    const message: ExecutorMessage = { executionId, event };
-    await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
-      key: executionId,
-      availableAt: at,
-    });
+  for (const { at, event } of decision.timers) await send(tx, { executionId, event }, at);
+  const messageIds: number[] = [];
+  for (const child of decision.executions) {
+    await tx.executions.insert(child);
+    messageIds.push(await send(tx, { executionId: child.id, event: { type: 'start' } }));
   }
-  if (!decision.kills.length) return [];
+  for (const message of decision.messages) messageIds.push(await send(tx, message));
+  if (!decision.kills.length) return { stopped: [], messageIds };
   const reasons = new Map(decision.kills.map((k) => [k.taskRunId, k.reason]));
   const ended = await tx.jobs.stopForTaskRuns([...reasons.keys()]);
-  return ended.map((job) => ({
+  const stopped = ended.map((job) => ({
     jobId: job.id,
     attempt: job.attempt,
     agentId: job.agentId,
     reason: reasons.get(job.taskRunId) ?? 'killed',
   }));
+  return { stopped, messageIds };
 }

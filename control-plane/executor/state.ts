@@ -11,7 +11,8 @@ import type {
   TaskRunPatch,
   TaskRunRow,
 } from '../repository/index.ts';
-import type { Kill, Timer } from './events.ts';
+import type { ExecutorMessage, Kill, Timer } from './events.ts';
+import type { FlowLookup } from './flowables/flows.ts';
 
 /** Everything one decision writes; the executor commits it in one transaction. */
 export interface Decision {
@@ -24,6 +25,10 @@ export interface Decision {
   timers: Timer[];
   /** task runs whose running or queued job must be stopped */
   kills: Kill[];
+  /** executions this decision creates (subflows), each started by a `start` message */
+  executions: ExecutionRow[];
+  /** events for other executions (a child's end to its parent, a kill to a child) */
+  messages: ExecutorMessage[];
 }
 
 const key = (parentId: string | null | undefined, taskId: string, value: string | null | undefined) =>
@@ -42,6 +47,10 @@ export class ExecutionState {
   logs: NewLog[] = [];
   timers: Timer[] = [];
   kills: Kill[] = [];
+  executions: ExecutionRow[] = [];
+  messages: ExecutorMessage[] = [];
+  /** the flows subflows start (see flowables/flows.ts); the executor sets it for each decision */
+  flows: FlowLookup = () => null;
   /** bumped whenever a task run's outputs change, so rendered contexts can be cached in between */
   outputsVersion = 0;
   /**
@@ -51,7 +60,8 @@ export class ExecutionState {
   private reopened = 0;
   private readonly memos = new Map<string, { reopened: number; value: unknown }>();
 
-  constructor(execution: ExecutionRow, taskRuns: TaskRunRow[], now: Date) {
+  constructor(execution: ExecutionRow, taskRuns: TaskRunRow[], now: Date, flows?: FlowLookup) {
+    if (flows) this.flows = flows;
     this.execution = { ...execution };
     this.now = now;
     for (const run of taskRuns) this.index({ ...run });
@@ -71,6 +81,8 @@ export class ExecutionState {
     this.logs = [];
     this.timers = [];
     this.kills = [];
+    this.executions = [];
+    this.messages = [];
     for (const run of written) {
       const known = this.byId.get(run.id);
       if (!known) {
@@ -231,6 +243,8 @@ export class ExecutionState {
       logs: this.logs,
       timers: this.timers,
       kills: this.kills,
+      executions: this.executions,
+      messages: this.messages,
     };
   }
 }

@@ -128,7 +128,7 @@ export const SUBFLOW = flowableType(
   'io.kestra.plugin.core.flow.Subflow',
   { ...childFlow, outputs: Type.Optional(AnyMap) },
   [],
-  { aliases: [old('Subflow')] },
+  { aliases: [old('Subflow')], status: TypeStatus.READY },
 );
 
 /** The subflow task before Subflow: the same, but `wait` and `transmitFailed` default to false. */
@@ -136,7 +136,7 @@ const FLOW_TASK = flowableType(
   'io.kestra.plugin.core.flow.Flow',
   { ...childFlow, outputs: Type.Optional(AnyMap) },
   [],
-  { aliases: [old('Flow')], deprecated: true },
+  { aliases: [old('Flow')], deprecated: true, status: TypeStatus.READY },
 );
 
 const FOR_EACH_ITEM = flowableType(

@@ -41,12 +41,11 @@ describe('task types', () => {
     ).toEqual([]);
     const planned = flow(
       'tasks:',
-      '  - id: labels',
-      '    type: io.kestra.core.tasks.executions.Labels',
-      '    labels: { a: b }',
+      '  - id: fetch',
+      '    type: io.kestra.core.tasks.log.Fetch',
     );
     expect(messages(planned)[0]).toContain(
-      "task type 'io.kestra.core.tasks.executions.Labels' (now io.kestra.plugin.core.execution.Labels)",
+      "task type 'io.kestra.core.tasks.log.Fetch' (now io.kestra.plugin.core.log.Fetch)",
     );
   });
 

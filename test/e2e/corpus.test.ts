@@ -39,6 +39,7 @@ describe('conformance on the real stack: Kestra flows run by agents end as in Ke
     async (file, expected) => {
       const source = read(file);
       const flow = parseFlow(source);
+      for (const child of expected.flows ?? []) await applyFlow(plane.api, read(child));
       await applyFlow(plane.api, source);
       const created = expected.files
         ? await runFlowWithFiles(plane.api, flow.namespace, flow.id, expected.inputs ?? {}, expected.files)

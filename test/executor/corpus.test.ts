@@ -17,7 +17,6 @@ const SKIPPED: Record<string, string> = {
   'retry-new-execution-task-attempts.yml': 'retry behavior CREATE_NEW_EXECUTION',
   'retry-new-execution-task-duration.yml': 'retry behavior CREATE_NEW_EXECUTION',
   'secrets.yaml': 'secret() and a secret store',
-  'subflow-grand-child.yaml': 'the system.correlationId label of subflow executions',
   'variables.yaml': 'envs and globals of the Kestra test configuration',
 };
 
@@ -39,6 +38,7 @@ describe('conformance: Kestra flows end as in Kestra', () => {
   it.each(Object.entries(EXPECTED))('%s', async (file, expected) => {
     const r = await simulate(read(file), {
       inputs: { ...expected.inputs, ...simulatedFiles(expected.files) },
+      flows: (expected.flows ?? []).map(read),
       outcome: (job) => expected.answer?.(job) ?? runOnAgent(job),
     });
     if (expected.resume) {

@@ -2,7 +2,10 @@
 // execution and its task runs, each job is leased at once (a new running attempt, as the dispatcher
 // records it) and answered by `outcome`, timers fire in order on a virtual clock, and a killed task
 // run's pending result is dropped (the dispatcher ends its job, so the agent's late result is refused).
-// Like the executor, it keeps one working copy of the execution from decision to decision.
+// Like the executor, it keeps one working copy of each execution from decision to decision.
+// Subflows run too: child executions of the flows given in `flows` are simulated beside the root, on the
+// same clock, and messages between executions are delivered as events.
+import type { StoredFlow } from '../../control-plane/executor/flowables/flows.ts';
 import {
   type Decision,
   decideOn,
@@ -43,12 +46,24 @@ export interface SimOptions {
   outcome?: (job: SimJob) => SimOutcome | Promise<SimOutcome>;
   /** how long each attempt runs on the virtual clock (default 10 ms) */
   taskMs?: number;
+  /** other flows (YAML or parsed), for the subflows the flow starts */
+  flows?: (string | Flow)[];
 }
 
 interface Pending {
   at: number;
   seq: number;
+  target: Simulation;
   event: ExecutorEvent;
+}
+
+/** What the executions of one simulation share: the clock, the events to deliver, every execution. */
+interface Bus {
+  now: Date;
+  seq: number;
+  pending: Pending[];
+  executions: Map<string, Simulation>;
+  flows: Map<string, StoredFlow>;
 }
 
 export class Simulation {
@@ -61,17 +76,40 @@ export class Simulation {
   readonly timers: Timer[] = [];
   readonly kills: Kill[] = [];
   readonly logs: NewLog[] = [];
-  now = START;
-  private readonly pending: Pending[] = [];
-  private seq = 0;
+  /** executions started by this one's subflows, in the order they were created */
+  readonly children: Simulation[] = [];
+  private readonly bus: Bus;
   private state: ExecutionState | undefined;
 
   constructor(
     source: string | Flow,
     private readonly options: SimOptions = {},
+    child?: { bus: Bus; execution: ExecutionRow },
   ) {
     const flow = typeof source === 'string' ? parseFlow(source) : source;
     this.plan = planFlow(flow, 1);
+    this.bus = child?.bus ?? {
+      now: START,
+      seq: 0,
+      pending: [],
+      executions: new Map(),
+      flows: new Map(
+        [
+          flow,
+          ...(options.flows ?? []).map((f) =>
+            typeof f === 'string' ? parseFlow(f, { allowPlanned: true }) : f,
+          ),
+        ].map((f) => [
+          `${f.namespace}.${f.id}`,
+          { namespace: f.namespace, flowId: f.id, revision: 1, flow: f },
+        ]),
+      ),
+    };
+    if (child) {
+      this.execution = child.execution;
+      this.bus.executions.set(this.execution.id, this);
+      return;
+    }
     const { values, errors } = validateInputValues(flow, options.inputs ?? {});
     if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
     this.execution = {
@@ -83,7 +121,10 @@ export class Simulation {
       histories: [{ state: State.CREATED, date: START.toISOString() }],
       inputs: values,
       outputs: null,
-      labels: Object.fromEntries(flowLabels(flow).map(({ key, value }) => [key, value])),
+      labels: {
+        ...Object.fromEntries(flowLabels(flow).map(({ key, value }) => [key, value])),
+        'system.correlationId': 'e1',
+      },
       trigger: null,
       parentId: null,
       error: null,
@@ -91,26 +132,38 @@ export class Simulation {
       startDate: START,
       endDate: null,
     };
+    this.bus.executions.set(this.execution.id, this);
   }
 
-  /** Delivers `event` now, then runs until nothing is left to happen. */
+  get now(): Date {
+    return this.bus.now;
+  }
+
+  /** Delivers `event` now, then runs until nothing is left to happen (in this execution and its children). */
   async send(event: ExecutorEvent, maxSteps = 2000): Promise<this> {
     this.push(this.now.getTime(), event);
-    for (let step = 0; step < maxSteps && this.pending.length; step++) {
-      if (isTerminal(this.execution.state)) break;
-      this.pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.pending.shift()!;
-      if (next.at > this.now.getTime()) this.now = new Date(next.at);
-      const runs = [...this.runs.values()];
-      if (this.state) this.state.renew(this.execution, runs, this.now);
-      else this.state = new ExecutionState(this.execution, runs, this.now);
-      await this.apply(decideOn(this.plan, this.state, next.event));
+    const { pending } = this.bus;
+    for (let step = 0; step < maxSteps && pending.length; step++) {
+      pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = pending.shift()!;
+      if (isTerminal(next.target.execution.state)) continue;
+      if (next.at > this.now.getTime()) this.bus.now = new Date(next.at);
+      await next.target.decideOn(next.event);
     }
     return this;
   }
 
-  private push(at: number, event: ExecutorEvent) {
-    this.pending.push({ at, seq: this.seq++, event });
+  private async decideOn(event: ExecutorEvent) {
+    if (isTerminal(this.execution.state)) return;
+    const runs = [...this.runs.values()];
+    if (this.state) this.state.renew(this.execution, runs, this.now);
+    else this.state = new ExecutionState(this.execution, runs, this.now);
+    this.state.flows = (namespace, flowId) => this.bus.flows.get(`${namespace}.${flowId}`) ?? null;
+    await this.apply(decideOn(this.plan, this.state, event));
+  }
+
+  private push(at: number, event: ExecutorEvent, target: Simulation = this) {
+    this.bus.pending.push({ at, seq: this.bus.seq++, target, event });
   }
 
   private async apply(decision: Decision) {
@@ -121,10 +174,21 @@ export class Simulation {
     this.logs.push(...decision.logs);
     for (const kill of decision.kills) {
       this.kills.push(kill);
-      const stale = this.pending.filter(
-        (p) => p.event.type === 'result' && p.event.taskRunId === kill.taskRunId,
+      const { pending } = this.bus;
+      const stale = pending.filter(
+        (p) => p.target === this && p.event.type === 'result' && p.event.taskRunId === kill.taskRunId,
       );
-      for (const item of stale) this.pending.splice(this.pending.indexOf(item), 1);
+      for (const item of stale) pending.splice(pending.indexOf(item), 1);
+    }
+    for (const execution of decision.executions) {
+      const stored = this.bus.flows.get(`${execution.namespace}.${execution.flowId}`)!;
+      const child = new Simulation(stored.flow, this.options, { bus: this.bus, execution });
+      this.children.push(child);
+      this.push(this.now.getTime(), { type: 'start' }, child);
+    }
+    for (const message of decision.messages) {
+      const target = this.bus.executions.get(message.executionId);
+      if (target) this.push(this.now.getTime(), message.event, target);
     }
     for (const timer of decision.timers) {
       this.timers.push(timer);
@@ -170,6 +234,11 @@ export class Simulation {
     };
     this.runs.set(taskRunId, leased);
     return leased;
+  }
+
+  /** Every subflow execution below this one, depth first. */
+  get descendants(): Simulation[] {
+    return this.children.flatMap((child) => [child, ...child.descendants]);
   }
 
   get count(): number {

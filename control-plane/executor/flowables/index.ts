@@ -8,6 +8,7 @@ import { DAG } from './dag.ts';
 import { ALLOW_FAILURE, PARALLEL, SEQUENTIAL } from './lists.ts';
 import { EACH_PARALLEL, EACH_SEQUENTIAL, FOR_EACH } from './loops.ts';
 import { PAUSE } from './pause.ts';
+import { SUBFLOW } from './subflow.ts';
 
 export type FlowableHandler = (reconciler: Reconciler, run: TaskRunRow, task: TaskDef) => ListStatus;
 
@@ -25,4 +26,6 @@ export const FLOWABLES: Readonly<Record<string, FlowableHandler>> = {
   [core('EachParallel')]: EACH_PARALLEL,
   [core('Dag')]: DAG,
   [core('Pause')]: PAUSE,
+  [core('Subflow')]: SUBFLOW,
+  [core('Flow')]: SUBFLOW,
 };
