@@ -117,6 +117,9 @@ export function taskRunContext(
     attemptsCount: run.attempts.length,
   };
   if (run.value !== null) taskrun.value = run.value;
+  // the children of a LoopUntil carry the number of its current iteration, as in Kestra
+  const loop = run.parentTaskRunId === null ? undefined : state.get(run.parentTaskRunId)?.meta?.iteration;
+  if (typeof loop === 'number') taskrun.iteration = loop;
   if (run.parentTaskRunId !== null) taskrun.parentId = run.parentTaskRunId;
   const context = { ...executionContext(plan, state), task: { id: task.id, type: task.type }, taskrun };
   const parents = parentsOf(state, run);

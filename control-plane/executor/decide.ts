@@ -5,6 +5,7 @@ import type { ExecutionRow, TaskRunRow } from '../repository/index.ts';
 import { applyResult, startRetry } from './attempts.ts';
 import type { ExecutorEvent } from './events.ts';
 import type { FlowLookup } from './flowables/flows.ts';
+import { startNextIteration } from './flowables/loop-until.ts';
 import { endPauseDelay, resumePaused } from './flowables/pause.ts';
 import { endSleep } from './flowables/sleep.ts';
 import { applySubflowEnded, notifyParent } from './flowables/subflow.ts';
@@ -57,6 +58,7 @@ export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorE
       endSleep(plan, state, event);
       break;
     case 'loopDue':
+      startNextIteration(state, event);
       break;
     case 'kill':
       applyKill(plan, state);

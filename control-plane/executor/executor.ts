@@ -209,7 +209,8 @@ function hasChanges(decision: Decision): boolean {
     decision.updateTaskRuns.length > 0 ||
     decision.jobs.length > 0 ||
     decision.kills.length > 0 ||
-    decision.executions.length > 0
+    decision.executions.length > 0 ||
+    decision.deleteTaskRuns.length > 0
   );
 }
 
@@ -243,6 +244,7 @@ async function write(
   decision: Decision,
 ): Promise<{ stopped: StoppedJob[]; messageIds: number[] }> {
   if (decision.execution) await tx.executions.update(executionId, decision.execution);
+  await tx.executions.deleteTaskRuns(decision.deleteTaskRuns);
   await tx.executions.insertTaskRuns(decision.insertTaskRuns);
   for (const { id, patch } of decision.updateTaskRuns) await tx.executions.updateTaskRun(id, patch);
   await tx.jobs.insert(decision.jobs);

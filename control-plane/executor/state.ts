@@ -29,6 +29,8 @@ export interface Decision {
   executions: ExecutionRow[];
   /** events for other executions (a child's end to its parent, a kill to a child) */
   messages: ExecutorMessage[];
+  /** task runs removed (the children of a LoopUntil iteration that starts again) */
+  deleteTaskRuns: string[];
 }
 
 const key = (parentId: string | null | undefined, taskId: string, value: string | null | undefined) =>
@@ -42,6 +44,7 @@ export class ExecutionState {
   private readonly children = new Map<string, TaskRunRow[]>();
   private inserted = new Set<string>();
   private changed = new Map<string, TaskRunPatch>();
+  private deleted = new Set<string>();
   private executionPatch: ExecutionPatch | undefined;
   jobs: NewJob[] = [];
   logs: NewLog[] = [];
@@ -76,6 +79,7 @@ export class ExecutionState {
     this.now = now;
     this.inserted = new Set();
     this.changed = new Map();
+    this.deleted = new Set();
     this.executionPatch = undefined;
     this.jobs = [];
     this.logs = [];
@@ -155,6 +159,7 @@ export class ExecutionState {
     return run;
   }
 
+<<<<<<< HEAD
   /**
    * What a flowable noted about the finished part of its children in an earlier decision (for example
    * how many ForEach iterations are over), while no finished task run has opened again since.
@@ -166,6 +171,20 @@ export class ExecutionState {
 
   note(key: string, value: unknown): void {
     this.memos.set(key, { reopened: this.reopened, value });
+=======
+  /** Removes the task runs below `id` (not `id` itself), deepest first. */
+  removeBelow(id: string) {
+    if (this.childrenOf(id).length) this.reopened++;
+    for (const child of [...this.childrenOf(id)]) {
+      this.removeBelow(child.id);
+      this.runs.delete(key(child.parentTaskRunId, child.taskId, child.value));
+      this.byId.delete(child.id);
+      this.changed.delete(child.id);
+      if (!this.inserted.delete(child.id)) this.deleted.add(child.id);
+      if (child.outputs !== null) this.outputsVersion++;
+    }
+    this.children.delete(id);
+>>>>>>> 7fd8ccf (LoopUntil (WaitFor): iterations on durable timers, replacing the previous iteration's task runs)
   }
 
   updateRun(run: TaskRunRow, patch: TaskRunPatch) {
@@ -245,6 +264,7 @@ export class ExecutionState {
       kills: this.kills,
       executions: this.executions,
       messages: this.messages,
+      deleteTaskRuns: [...this.deleted],
     };
   }
 }

@@ -20,6 +20,7 @@ describe('task type registry', () => {
       'io.kestra.plugin.core.flow.Flow',
       'io.kestra.plugin.core.flow.ForEach',
       'io.kestra.plugin.core.flow.If',
+      'io.kestra.plugin.core.flow.LoopUntil',
       'io.kestra.plugin.core.flow.Parallel',
       'io.kestra.plugin.core.flow.Pause',
       'io.kestra.plugin.core.flow.Sequential',

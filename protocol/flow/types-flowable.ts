@@ -213,7 +213,7 @@ const LOOP_UNTIL = flowableType(
     ),
   },
   TASKS,
-  { aliases: ['io.kestra.plugin.core.flow.WaitFor'] },
+  { aliases: ['io.kestra.plugin.core.flow.WaitFor'], status: TypeStatus.READY },
 );
 
 export const FLOWABLE_TYPES = [

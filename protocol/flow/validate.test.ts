@@ -39,11 +39,7 @@ describe('task types', () => {
     expect(
       messages(flow('tasks:', '  - id: log', '    type: io.kestra.core.tasks.log.Log', '    message: hi')),
     ).toEqual([]);
-    const planned = flow(
-      'tasks:',
-      '  - id: fetch',
-      '    type: io.kestra.core.tasks.log.Fetch',
-    );
+    const planned = flow('tasks:', '  - id: fetch', '    type: io.kestra.core.tasks.log.Fetch');
     expect(messages(planned)[0]).toContain(
       "task type 'io.kestra.core.tasks.log.Fetch' (now io.kestra.plugin.core.log.Fetch)",
     );

@@ -61,6 +61,12 @@ describe('conformance on the real stack: Kestra flows run by agents end as in Ke
           `attempts of ${taskId}`,
         ).toHaveLength(attempts);
       }
+      for (const [taskId, outputs] of Object.entries(expected.taskOutputs ?? {})) {
+        expect(
+          done.taskRunList.filter((r) => r.taskId === taskId).at(-1)?.outputs,
+          `outputs of ${taskId}`,
+        ).toEqual(outputs);
+      }
       if (expected.outputs !== undefined) expect(done.outputs ?? null).toEqual(expected.outputs);
     },
     60_000,

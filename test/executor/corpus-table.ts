@@ -19,6 +19,8 @@ export interface Expectation {
   attempts?: Record<string, number>;
   /** states by task id (the last run of that id) */
   states?: Record<string, string>;
+  /** outputs of a task's (last) task run, by task id */
+  taskOutputs?: Record<string, Record<string, unknown>>;
   /** the execution's outputs */
   outputs?: Record<string, unknown> | null;
   check?: (r: Simulation) => void;
@@ -393,5 +395,34 @@ export const EXPECTED: Record<string, Expectation> = {
         outputs: { extracted: expect.stringMatching(/^default > amazing > /) },
       });
     },
+  },
+  'waitfor.yaml': { state: 'SUCCESS', count: 2, taskOutputs: { waitfor: { iterationCount: 1 } } },
+  'waitfor-max-duration.yaml': {
+    state: 'FAILED',
+    count: 2,
+    note: 'iterations replace the task runs of the previous one: the count does not grow',
+  },
+  'waitfor-max-iterations.yaml': {
+    state: 'FAILED',
+    count: 2,
+    taskOutputs: { waitfor: { iterationCount: 4 }, output_values: { values: { count: '5' } } },
+  },
+  'waitfor-multiple-tasks.yaml': {
+    state: 'SUCCESS',
+    count: 3,
+    taskOutputs: { waitfor: { iterationCount: 3 }, output_values: { values: { count: '4' } } },
+    note: 'the default interval (PT1M) makes it two minutes long: run by the executor test only',
+    check: () => {},
+  },
+  'waitfor-multiple-tasks-failed.yaml': {
+    state: 'FAILED',
+    count: 3,
+    attempts: { fail: 1 },
+    taskOutputs: { waitfor: { iterationCount: 1 } },
+  },
+  'waitfor-no-success.yaml': {
+    state: 'SUCCESS',
+    count: 2,
+    taskOutputs: { waitfor: { iterationCount: 5 }, output_values: { values: { count: '6' } } },
   },
 };

@@ -55,6 +55,9 @@ describe('conformance: Kestra flows end as in Kestra', () => {
     for (const [taskId, state] of Object.entries(expected.states ?? {})) {
       expect(r.runsOf(taskId).at(-1)?.state, `state of ${taskId}`).toBe(state);
     }
+    for (const [taskId, outputs] of Object.entries(expected.taskOutputs ?? {})) {
+      expect(r.runsOf(taskId).at(-1)?.outputs, `outputs of ${taskId}`).toEqual(outputs);
+    }
     if (expected.outputs !== undefined) expect(r.execution.outputs).toEqual(expected.outputs);
     expected.check?.(r);
   });

@@ -168,6 +168,7 @@ export class Simulation {
 
   private async apply(decision: Decision) {
     if (decision.execution) this.execution = { ...this.execution, ...decision.execution };
+    for (const id of decision.deleteTaskRuns) this.runs.delete(id);
     for (const run of decision.insertTaskRuns) this.runs.set(run.id, { ...run });
     for (const { id, patch } of decision.updateTaskRuns)
       this.runs.set(id, { ...this.runs.get(id)!, ...patch });

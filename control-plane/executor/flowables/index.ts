@@ -6,6 +6,7 @@ import type { ListStatus, Reconciler } from '../reconcile.ts';
 import { IF, SWITCH } from './branches.ts';
 import { DAG } from './dag.ts';
 import { ALLOW_FAILURE, PARALLEL, SEQUENTIAL } from './lists.ts';
+import { LOOP_UNTIL } from './loop-until.ts';
 import { EACH_PARALLEL, EACH_SEQUENTIAL, FOR_EACH } from './loops.ts';
 import { PAUSE } from './pause.ts';
 import { SUBFLOW } from './subflow.ts';
@@ -28,4 +29,5 @@ export const FLOWABLES: Readonly<Record<string, FlowableHandler>> = {
   [core('Pause')]: PAUSE,
   [core('Subflow')]: SUBFLOW,
   [core('Flow')]: SUBFLOW,
+  [core('LoopUntil')]: LOOP_UNTIL,
 };
