@@ -34,7 +34,9 @@ export function decide(
  * A FlowNeeded thrown from `state.flows` leaves the copy half-changed: the caller must drop it.
  */
 export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorEvent): Decision {
-  if (isTerminal(state.execution.state)) return state.decision();
+  // an execution that ended only runs its afterExecution tasks
+  const ended = isTerminal(state.execution.state);
+  if (ended && !plan.flow.afterExecution?.length) return state.decision();
   switch (event.type) {
     case 'result':
       applyResult(plan, state, event);
@@ -68,6 +70,6 @@ export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorE
       break;
   }
   new Reconciler(plan, state).run();
-  if (isTerminal(state.execution.state)) notifyParent(plan, state);
+  if (!ended && isTerminal(state.execution.state)) notifyParent(plan, state);
   return state.decision();
 }

@@ -157,7 +157,6 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       this.options.logger.warn({ executionId }, 'executor message for a missing execution dropped');
       return undefined;
     }
-    if (isTerminal(execution.state)) return undefined;
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
     let { taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, kept?.watermark);
     const now = this.now();

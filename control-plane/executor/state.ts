@@ -159,7 +159,6 @@ export class ExecutionState {
     return run;
   }
 
-<<<<<<< HEAD
   /**
    * What a flowable noted about the finished part of its children in an earlier decision (for example
    * how many ForEach iterations are over), while no finished task run has opened again since.
@@ -171,7 +170,8 @@ export class ExecutionState {
 
   note(key: string, value: unknown): void {
     this.memos.set(key, { reopened: this.reopened, value });
-=======
+  }
+
   /** Removes the task runs below `id` (not `id` itself), deepest first. */
   removeBelow(id: string) {
     if (this.childrenOf(id).length) this.reopened++;
@@ -184,7 +184,6 @@ export class ExecutionState {
       if (child.outputs !== null) this.outputsVersion++;
     }
     this.children.delete(id);
->>>>>>> 7fd8ccf (LoopUntil (WaitFor): iterations on durable timers, replacing the previous iteration's task runs)
   }
 
   updateRun(run: TaskRunRow, patch: TaskRunPatch) {

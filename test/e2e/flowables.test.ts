@@ -1,6 +1,6 @@
 // Flowable tasks the executor resolves, on the real stack (Postgres, MQTT, an in-process agent): Subflow
 // (a child execution created with the decision, its end pushed back to the parent, kill cascading),
-// Sleep (a durable timer) and Labels (merged into the execution's labels).
+// Sleep (a durable timer), Labels (merged into the execution's labels), and afterExecution.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyFlow,
@@ -174,5 +174,35 @@ tasks:
       by: 'tag',
       'system.correlationId': done.id,
     });
+  });
+
+  it('runs afterExecution tasks once the execution failed, and keeps its state', async () => {
+    await applyFlow(
+      plane.api,
+      `
+id: after
+namespace: e2e
+tasks:
+  - { id: boom, type: io.kestra.plugin.core.execution.Fail }
+afterExecution:
+  - { id: seen, type: io.kestra.plugin.core.debug.Return, format: "{{ execution.state }}" }
+  - { id: on-success, type: io.kestra.plugin.core.log.Log, message: x, runIf: "{{ execution.state == 'SUCCESS' }}" }
+`,
+    );
+    const started = await runFlow(plane.api, 'e2e', 'after');
+    const done = await waitForExecution(
+      plane.api,
+      started.id,
+      (e) =>
+        e.taskRunList.length === 3 &&
+        e.taskRunList.every((r) => r.state.current !== 'RUNNING' && r.state.current !== 'CREATED'),
+    );
+    expect(done.state.current).toBe('FAILED');
+    expect(done.taskRunList.map((r) => [r.taskId, r.state.current])).toEqual([
+      ['boom', 'FAILED'],
+      ['seen', 'SUCCESS'],
+      ['on-success', 'SKIPPED'],
+    ]);
+    expect(task(done, 'seen').outputs).toEqual({ value: 'FAILED' });
   });
 });

@@ -146,7 +146,8 @@ export class Simulation {
     for (let step = 0; step < maxSteps && pending.length; step++) {
       pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
       const next = pending.shift()!;
-      if (isTerminal(next.target.execution.state)) continue;
+      const { execution, plan } = next.target;
+      if (isTerminal(execution.state) && !plan.flow.afterExecution?.length) continue;
       if (next.at > this.now.getTime()) this.bus.now = new Date(next.at);
       await next.target.decideOn(next.event);
     }
@@ -154,7 +155,8 @@ export class Simulation {
   }
 
   private async decideOn(event: ExecutorEvent) {
-    if (isTerminal(this.execution.state)) return;
+    // an execution that ended still runs its afterExecution tasks
+    if (isTerminal(this.execution.state) && !this.plan.flow.afterExecution?.length) return;
     const runs = [...this.runs.values()];
     if (this.state) this.state.renew(this.execution, runs, this.now);
     else this.state = new ExecutionState(this.execution, runs, this.now);
