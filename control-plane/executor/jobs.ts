@@ -4,6 +4,7 @@ import { isTerminal, newId } from '../../protocol/index.ts';
 import type { TaskRunRow } from '../repository/index.ts';
 import { taskRunContext } from './context.ts';
 import { EXECUTOR_ATTEMPTS } from './flowables/attempts.ts';
+import { sharedDirectoryOf } from './flowables/working-directory.ts';
 import type { FlowPlan } from './plan.ts';
 import { renderDuration, renderWorkerGroup } from './rendering.ts';
 import type { ExecutionState } from './state.ts';
@@ -34,7 +35,9 @@ export function queueAttempt(
     return armTimeout(state, run, task, attempt, taskRunContext(plan, state, task, run));
   }
   const context = taskRunContext(plan, state, task, run);
-  const group = renderWorkerGroup(task.workerGroup ?? plan.flow.workerGroup, context, task.id);
+  const shared = sharedDirectoryOf(plan, state, run, task);
+  const declared = shared ? shared.workerGroup : (task.workerGroup ?? plan.flow.workerGroup);
+  const group = renderWorkerGroup(declared, context, task.id);
   if (group.error) {
     state.fail(run, group.error);
     return false;
@@ -52,7 +55,12 @@ export function queueAttempt(
     waitUntil: group.maxWaitMs === undefined ? null : new Date(state.now.getTime() + group.maxWaitMs),
     slots: task.slots ?? 1,
     offline: false,
-    payload: { task: task as Record<string, unknown>, context },
+    pinnedAgentId: shared?.pinnedAgentId ?? null,
+    payload: {
+      task: task as Record<string, unknown>,
+      context,
+      ...(shared ? { workingDirectory: { id: shared.id, last: shared.last } } : {}),
+    },
   });
   return true;
 }

@@ -27,6 +27,7 @@ describe('task type registry', () => {
       'io.kestra.plugin.core.flow.Sleep',
       'io.kestra.plugin.core.flow.Subflow',
       'io.kestra.plugin.core.flow.Switch',
+      'io.kestra.plugin.core.flow.WorkingDirectory',
       'io.kestra.plugin.core.http.Download',
       'io.kestra.plugin.core.http.Request',
       'io.kestra.plugin.core.log.Log',

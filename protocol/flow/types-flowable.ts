@@ -192,7 +192,10 @@ const WORKING_DIRECTORY = flowableType(
     namespaceFiles: Type.Optional(NamespaceFiles),
   },
   [{ property: 'tasks', shape: 'list', onlyRunnable: true }],
-  { aliases: [old('WorkingDirectory'), old('Worker'), 'io.kestra.plugin.core.flow.Worker'] },
+  {
+    aliases: [old('WorkingDirectory'), old('Worker'), 'io.kestra.plugin.core.flow.Worker'],
+    status: TypeStatus.READY,
+  },
 );
 
 const LOOP_UNTIL = flowableType(

@@ -22,15 +22,14 @@ describe('task types', () => {
       '  - id: log',
       `    type: ${LOG}`,
       '    message: hi',
-      '  - id: wd',
-      '    type: io.kestra.plugin.core.flow.WorkingDirectory',
-      '    tasks:',
-      '      - id: inner',
-      `        type: ${LOG}`,
-      '        message: hi',
+      '  - id: each',
+      '    type: io.kestra.plugin.core.flow.ForEachItem',
+      '    items: x',
+      '    namespace: n',
+      '    flowId: f',
     );
     expect(messages(source)).toEqual([
-      "ROOST_FLOW_UNKNOWN_TYPE task type 'io.kestra.plugin.core.flow.WorkingDirectory' at tasks[1] is not supported by Roost yet (line 8, column 5)",
+      "ROOST_FLOW_UNKNOWN_TYPE task type 'io.kestra.plugin.core.flow.ForEachItem' at tasks[1] is not supported by Roost yet (line 8, column 5)",
     ]);
     expect(messages(source, true)).toEqual([]);
   });

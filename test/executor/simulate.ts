@@ -30,6 +30,10 @@ export interface SimJob {
   attempt: number;
   task: Record<string, unknown>;
   context: Record<string, unknown>;
+  workerGroup: string | null;
+  /** a WorkingDirectory child: the agent it must run on, and its shared directory */
+  pinnedAgentId: string | null;
+  workingDirectory?: { id: string; last: boolean };
 }
 
 /**
@@ -46,6 +50,8 @@ export interface SimOptions {
   outcome?: (job: SimJob) => SimOutcome | Promise<SimOutcome>;
   /** how long each attempt runs on the virtual clock (default 10 ms) */
   taskMs?: number;
+  /** the agent that takes each job (default 'a') */
+  agent?: (job: SimJob) => string;
   /** other flows (YAML or parsed), for the subflows the flow starts */
   flows?: (string | Flow)[];
 }
@@ -206,18 +212,22 @@ export class Simulation {
         attempt: job.attempt ?? 1,
         task,
         context: job.payload.context,
+        workerGroup: job.workerGroup ?? null,
+        pinnedAgentId: job.pinnedAgentId ?? null,
+        ...(job.payload.workingDirectory ? { workingDirectory: job.payload.workingDirectory } : {}),
       };
       this.jobs.push(simJob);
       this.order.push(simJob.taskId);
       const result = (await this.options.outcome?.(simJob)) ?? { state: 'SUCCESS' };
       if (result === 'unclaimed') continue;
-      const run = this.lease(job.taskRunId);
+      const agentId = this.options.agent?.(simJob) ?? 'a';
+      const run = this.lease(job.taskRunId, agentId);
       if (result === 'hang') continue;
       this.push(this.now.getTime() + (this.options.taskMs ?? 10), {
         type: 'result',
         taskRunId: run.id,
         attempt: simJob.attempt,
-        agentId: 'a',
+        agentId,
         state: result.state,
         outputs: result.outputs ?? {},
         ...(result.error ? { error: result.error } : {}),
@@ -226,13 +236,13 @@ export class Simulation {
   }
 
   /** What the dispatcher records when an agent takes the job: a new running attempt. */
-  private lease(taskRunId: string): TaskRunRow {
+  private lease(taskRunId: string, agentId: string): TaskRunRow {
     const run = this.runs.get(taskRunId)!;
     const date = this.now.toISOString();
     const leased: TaskRunRow = {
       ...run,
       state: State.RUNNING,
-      attempts: [...run.attempts, { state: 'RUNNING', startDate: date, agentId: 'a' }],
+      attempts: [...run.attempts, { state: 'RUNNING', startDate: date, agentId }],
       histories: run.state === State.RUNNING ? run.histories : [...run.histories, { state: 'RUNNING', date }],
     };
     this.runs.set(taskRunId, leased);

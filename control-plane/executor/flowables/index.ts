@@ -10,6 +10,7 @@ import { LOOP_UNTIL } from './loop-until.ts';
 import { EACH_PARALLEL, EACH_SEQUENTIAL, FOR_EACH } from './loops.ts';
 import { PAUSE } from './pause.ts';
 import { SUBFLOW } from './subflow.ts';
+import { WORKING_DIRECTORY } from './working-directory.ts';
 
 export type FlowableHandler = (reconciler: Reconciler, run: TaskRunRow, task: TaskDef) => ListStatus;
 
@@ -30,4 +31,5 @@ export const FLOWABLES: Readonly<Record<string, FlowableHandler>> = {
   [core('Subflow')]: SUBFLOW,
   [core('Flow')]: SUBFLOW,
   [core('LoopUntil')]: LOOP_UNTIL,
+  [core('WorkingDirectory')]: WORKING_DIRECTORY,
 };
