@@ -153,6 +153,14 @@ describe('Subflow', () => {
     );
   });
 
+  it('refuses scheduleDate, which Roost does not run yet', async () => {
+    const r = await run('namespace: lib\n      flowId: child\n      scheduleDate: "2030-01-01T00:00:00Z"');
+    expect(r.children).toEqual([]);
+    expect(r.logs.map((log) => log.message)).toContain(
+      "task 'call' scheduleDate is not supported by Roost yet",
+    );
+  });
+
   it('fails naming the input when the child refuses its inputs', async () => {
     const r = await run('namespace: lib\n      flowId: child\n      inputs: { times: "many" }');
     expect(r.children).toEqual([]);

@@ -55,6 +55,7 @@ export function startChild(
     state.setRunState(run, allowed(task, State.FAILED));
     return false;
   };
+  if (task.scheduleDate !== undefined) return fail(`${where('scheduleDate')} is not supported by Roost yet`);
   const namespace = renderText(task.namespace, context, where('namespace'));
   if (namespace.error !== undefined) return fail(namespace.error);
   const flowId = renderText(task.flowId, context, where('flowId'));
