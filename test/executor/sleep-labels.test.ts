@@ -1,7 +1,7 @@
 // Sleep (a durable timer, no agent) and Labels (merged into the execution's labels), both resolved by
 // the executor.
 import { describe, expect, it } from 'vitest';
-import { simulate, yaml } from './simulate.ts';
+import { Simulation, simulate, yaml } from './simulate.ts';
 
 const SLEEP = 'io.kestra.plugin.core.flow.Sleep';
 const LABELS = 'io.kestra.plugin.core.execution.Labels';
@@ -45,24 +45,16 @@ describe('Sleep', () => {
     expect(r.logs[0]?.message).toBe("task 'sleep' duration: 'soon' is not an ISO-8601 duration");
   });
 
-  it('is killed with its execution', async () => {
-    const r = await simulate(yaml`
+  it('is killed with its execution while it sleeps, and its timer then changes nothing', async () => {
+    const r = await new Simulation(yaml`
       tasks:
         - { id: sleep, type: ${SLEEP}, duration: PT1H }
-    `);
-    expect(r.states).toEqual({ sleep: 'SUCCESS' });
-    const paused = await simulate(yaml`
-      tasks:
-        - id: p
-          type: io.kestra.plugin.core.flow.Parallel
-          tasks:
-            - { id: sleep, type: ${SLEEP}, duration: PT1H }
-            - { id: pause, type: io.kestra.plugin.core.flow.Pause }
-    `);
-    // the pause holds the execution; the sleep ended on its own clock meanwhile
-    expect(paused.states).toMatchObject({ sleep: 'SUCCESS', pause: 'PAUSED' });
-    await paused.send({ type: 'kill' });
-    expect(paused.execution.state).toBe('KILLED');
+    `).send({ type: 'start' }, 1);
+    expect(r.states).toEqual({ sleep: 'RUNNING' });
+    await r.send({ type: 'kill' });
+    expect(r.states).toEqual({ sleep: 'KILLED' });
+    expect(r.execution.state).toBe('KILLED');
+    expect(r.run('sleep').endDate?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
   });
 });
 
