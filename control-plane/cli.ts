@@ -17,6 +17,9 @@ const USAGE = `usage: roost <command>
   flow apply FILE...           store flows (a new revision when the source changed)
   flow validate FILE|DIR...    check flows locally; exit code 1 on any error
   execution run NS FLOW_ID [--input k=v]... [--label k=v]... [--wait]
+  execution restart ID [--wait]                     re-run the failed tasks of a FAILED or KILLED execution
+  execution replay ID [--task-run ID] [--wait]      a new execution, from that task run (or the start)
+  execution labels ID k=v...                        set the labels of an ended execution
   group create KEY --selector k=v,... [--description TEXT]
   group list | group delete KEY
   token create --role admin|operator|viewer [--name NAME] [--expires 30d|DATE]
@@ -217,8 +220,12 @@ interface ExecutionJson {
 }
 
 async function executionCommand(sub: string | undefined, args: string[], out: Out): Promise<number> {
+  if (sub === 'restart' || sub === 'replay' || sub === 'labels') return executionOperation(sub, args, out);
   if (sub !== 'run')
-    throw new RoostError('ROOST_CONFIG', `unknown command 'roost execution ${sub ?? ''}': use run`);
+    throw new RoostError(
+      'ROOST_CONFIG',
+      `unknown command 'roost execution ${sub ?? ''}': use run, restart, replay or labels`,
+    );
   const { values, positionals } = parse(args, {
     ...apiOptions,
     input: { type: 'string', multiple: true },
@@ -239,6 +246,11 @@ async function executionCommand(sub: string | undefined, args: string[], out: Ou
   );
   out(`execution ${execution.id} created`);
   if (!values.wait) return 0;
+  return followToEnd(api, execution, out);
+}
+
+/** Follows the execution, printing each task run's state as it changes; exit code 1 unless it succeeded. */
+async function followToEnd(api: ApiClient, execution: ExecutionJson, out: Out): Promise<number> {
   let last = execution;
   const seen = new Map<string, string>();
   await api.follow(`/api/v1/executions/${execution.id}/follow`, (data) => {
@@ -253,6 +265,39 @@ async function executionCommand(sub: string | undefined, args: string[], out: Ou
   out(`execution ${last.id} ended ${last.state.current}`);
   if (last.outputs !== undefined) out(`outputs: ${JSON.stringify(last.outputs)}`);
   return last.state.current === 'SUCCESS' || last.state.current === 'WARNING' ? 0 : 1;
+}
+
+/** `roost execution restart|replay|labels ID ...`: Kestra's operations on an existing execution. */
+async function executionOperation(
+  sub: 'restart' | 'replay' | 'labels',
+  args: string[],
+  out: Out,
+): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...apiOptions,
+    'task-run': { type: 'string' },
+    wait: { type: 'boolean' },
+  });
+  const [id, ...rest] = positionals;
+  if (!id) throw new RoostError('ROOST_CONFIG', `usage: roost execution ${sub} EXECUTION_ID`);
+  const api = client(values);
+  const path = `/api/v1/executions/${encodeURIComponent(id)}`;
+  if (sub === 'labels') {
+    const labels = Object.entries(pairs(rest, 'label')).map(([key, value]) => ({ key, value }));
+    await api.request('POST', `${path}/labels`, { type: 'application/json', data: JSON.stringify(labels) });
+    out(`execution ${id} labels set`);
+    return 0;
+  }
+  const taskRun = values['task-run'] as string | undefined;
+  const execution =
+    sub === 'restart'
+      ? await api.request<ExecutionJson>('POST', `${path}/restart`)
+      : await api.request<ExecutionJson>(
+          'POST',
+          `${path}/replay${taskRun ? `?taskRunId=${encodeURIComponent(taskRun)}` : ''}`,
+        );
+  out(sub === 'restart' ? `execution ${id} restarted` : `execution ${execution.id} created, replaying ${id}`);
+  return values.wait ? followToEnd(api, execution, out) : 0;
 }
 
 interface GroupJson {

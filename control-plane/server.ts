@@ -8,7 +8,7 @@ import { newSecret, RoostError } from '../protocol/index.ts';
 import { PlaceholderComponent } from './components.ts';
 import { authEnabled, type ServerConfig } from './config.ts';
 import { Broker, Dispatcher, secretMatches } from './dispatcher/index.ts';
-import { createExecution, Executor, inlineLink } from './executor/index.ts';
+import { createExecution, ExecutionOperations, Executor, inlineLink } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
 import { LocalStorage, type Storage } from './storage/index.ts';
@@ -172,6 +172,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         },
         signalExecution: (id, event) => executor.send(id, event),
         resumeErrors: (id, inputs) => executor.resumeErrors(id, inputs),
+        operations: new ExecutionOperations(repository, executor),
         watchExecution: (id, listener) => {
           changes.on(id, listener);
           return () => changes.off(id, listener);

@@ -7,6 +7,7 @@ import { lostItsDirectory } from './flowables/working-directory.ts';
 import { currentAttempt, queueAttempt } from './jobs.ts';
 import { allowed, type FlowPlan } from './plan.ts';
 import { nextAttemptAt, retriesInPlace, retryPolicyOf } from './retry.ts';
+import { retryAsNewExecution } from './retry-execution.ts';
 import type { ExecutionState } from './state.ts';
 
 /** Records an agent's (or the dispatcher's) outcome of an attempt; a stale or repeated one changes nothing. */
@@ -53,14 +54,8 @@ export function settleAttempt(
   const policy = retryPolicyOf(plan, state, run, task);
   if (result === State.FAILED && policy) {
     const inPlace = retriesInPlace(policy);
+    if (!inPlace && retryAsNewExecution(plan, state, run, policy)) return;
     const at = inPlace ? nextAttemptAt(policy, run.attempts, state.now, run.id) : undefined;
-    if (!inPlace) {
-      state.log(
-        run,
-        'WARN',
-        `retry behavior CREATE_NEW_EXECUTION is not supported by Roost yet: not retried`,
-      );
-    }
     if (at) {
       const next = Math.max(attempt, run.attempts.length, currentAttempt(run)) + 1;
       state.setRunState(run, State.RETRYING);

@@ -92,7 +92,7 @@ export function executionContext(plan: FlowPlan, state: ExecutionState): Record<
     execution: {
       id: execution.id,
       startDate: execution.startDate.toISOString(),
-      originalId: execution.id,
+      originalId: execution.originalId ?? execution.id,
       state: execution.state,
     },
     inputs: execution.inputs,

@@ -3,6 +3,7 @@
 import { isTerminal } from '../../protocol/index.ts';
 import type { ExecutionRow, TaskRunRow } from '../repository/index.ts';
 import { applyResult, startRetry } from './attempts.ts';
+import { admit, type Slots, slotChange } from './concurrency.ts';
 import type { ExecutorEvent } from './events.ts';
 import type { FlowLookup } from './flowables/flows.ts';
 import { startNextIteration } from './flowables/loop-until.ts';
@@ -12,11 +13,14 @@ import { applySubflowEnded, notifyParent } from './flowables/subflow.ts';
 import { applyKill, applyTimeout } from './interrupts.ts';
 import type { FlowPlan } from './plan.ts';
 import { Reconciler } from './reconcile.ts';
+import { applyRestart } from './restart.ts';
 import { type Decision, ExecutionState } from './state.ts';
 
 /**
  * `flows` answers for the flows subflows start; it may throw FlowNeeded, and the caller loads that flow
  * and decides again (the decision is pure, so nothing of the first try remains).
+ * `slots` is what the executor found under the flow's counter lock, for an execution of a flow with a
+ * `concurrency` limit that does not hold a slot yet (waiting to start, or ended and restarted).
  */
 export function decide(
   plan: FlowPlan,
@@ -24,19 +28,34 @@ export function decide(
   taskRuns: TaskRunRow[],
   event: ExecutorEvent,
   now: Date,
+  slots?: Slots,
   flows?: FlowLookup,
 ): Decision {
-  return decideOn(plan, new ExecutionState(execution, taskRuns, now, flows), event);
+  return decideOn(plan, new ExecutionState(execution, taskRuns, now, flows), event, slots);
 }
 
 /**
  * The same decision on a working copy the caller keeps (the executor keeps one per open execution).
  * A FlowNeeded thrown from `state.flows` leaves the copy half-changed: the caller must drop it.
  */
-export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorEvent): Decision {
+export function decideOn(
+  plan: FlowPlan,
+  state: ExecutionState,
+  event: ExecutorEvent,
+  slots?: Slots,
+): Decision {
+  const before = state.execution.state;
+  const decided = () => {
+    const decision = state.decision();
+    const change = slotChange(plan, before, state.execution.state);
+    return change ? { ...decision, slots: change } : decision;
+  };
+  // a restart is the one event an ended execution takes; it needs a free slot like a start
+  if (event.type === 'restart' && (!plan.flow.concurrency || slots?.free)) applyRestart(plan, state);
   // an execution that ended only runs its afterExecution tasks
   const ended = isTerminal(state.execution.state);
-  if (ended && !plan.flow.afterExecution?.length) return state.decision();
+  if (ended && !plan.flow.afterExecution?.length) return decided();
+  if (!ended && event.type !== 'kill' && !admit(plan, state, slots)) return decided();
   switch (event.type) {
     case 'result':
       applyResult(plan, state, event);
@@ -67,9 +86,10 @@ export function decideOn(plan: FlowPlan, state: ExecutionState, event: ExecutorE
       break;
     case 'start':
     case 'wake':
+    case 'restart':
       break;
   }
   new Reconciler(plan, state).run();
   if (!ended && isTerminal(state.execution.state)) notifyParent(plan, state);
-  return state.decision();
+  return decided();
 }

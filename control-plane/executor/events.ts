@@ -40,6 +40,8 @@ export type ExecutorEvent =
   | { type: 'loopDue'; taskRunId: string; iteration: number }
   /** a user kills the execution: running task runs are killed, nothing new is created */
   | { type: 'kill' }
+  /** a user restarts the ended (FAILED or KILLED) execution: its failed task runs run again */
+  | { type: 'restart' }
   /** look again (something else changed) */
   | { type: 'wake' };
 

@@ -1,15 +1,17 @@
 // The executor component: takes executor messages from the queue, locks the execution, decides, and
 // commits the decision in the same transaction; then tells local listeners (dispatcher, webserver).
 import { EventEmitter } from 'node:events';
-import type { Flow } from '../../protocol/flow/index.ts';
-import { isTerminal } from '../../protocol/index.ts';
+import { type Flow, TaskKind } from '../../protocol/flow/index.ts';
+import { isTerminal, RoostError, State } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
-import type { Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
+import type { Attempt, Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
+import { type Slots, waitsForSlot } from './concurrency.ts';
 import { decideOn } from './decide.ts';
 import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
 import { FlowNeeded, flowKey, loadedFlows, type StoredFlow } from './flowables/flows.ts';
 import { resumeInputErrors } from './flowables/pause.ts';
+import type { FlowPlan } from './plan.ts';
 import { FlowPlans } from './plans.ts';
 import { type Decision, ExecutionState } from './state.ts';
 import { StateCache } from './state-cache.ts';
@@ -110,9 +112,9 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   private afterCommit(outcome: Outcome | undefined): void {
     if (!outcome) return;
     outcome.keep();
-    this.emit('committed', outcome.committed);
     // messages to other executions (a child to start, a parent, a child to kill): handed over in memory
     for (const id of outcome.committed.messageIds ?? []) this.handOver(id);
+    this.emit('committed', outcome.committed);
   }
 
   /** Sends an event to an execution (kill, resume): committed first, then handed over in memory. */
@@ -122,6 +124,28 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, { key: executionId }),
     );
     this.handOver(id);
+  }
+
+  /**
+   * Decides on `event` now, in one transaction that holds the execution's lock from the check to the
+   * commit: `refusal` says why the event cannot apply to the execution as it is (nothing is written
+   * then). Returns the execution as committed.
+   */
+  async decideNow(
+    executionId: string,
+    event: ExecutorEvent,
+    refusal: (execution: ExecutionRow) => string | undefined,
+  ): Promise<ExecutionRow> {
+    const { repository } = this.options;
+    const outcome = await repository.transaction(async (tx) => {
+      const execution = await tx.executions.lock(executionId);
+      if (!execution) throw new RoostError('ROOST_NOT_FOUND', `execution ${executionId} does not exist`);
+      const reason = refusal(execution);
+      if (reason) throw new RoostError('ROOST_CONFLICT', reason);
+      return this.decideAndWrite(tx, { executionId, event }, execution);
+    });
+    this.afterCommit(outcome);
+    return (await repository.executions.get(executionId))!;
   }
 
   /** Why these `onResume` inputs would be refused (empty when they are fine). */
@@ -158,32 +182,51 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       return undefined;
     }
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
-    let { taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, kept?.watermark);
+    // an ended execution takes a restart, and runs its afterExecution tasks; nothing else
+    if (isTerminal(execution.state) && event.type !== 'restart' && !plan.flow.afterExecution?.length)
+      return undefined;
+    const slots = await this.slots(tx, plan, execution, event);
     const now = this.now();
+    let read = await tx.executions.taskRunsSince(executionId, kept?.watermark);
     let state: ExecutionState;
     if (kept) {
       state = kept.state;
-      state.renew(execution, taskRuns, now);
+      state.renew(execution, read.taskRuns, now);
     } else {
-      state = new ExecutionState(execution, taskRuns, now);
+      state = new ExecutionState(execution, read.taskRuns, now);
     }
+    const fresh = async () => {
+      read = await tx.executions.taskRunsSince(executionId);
+      state = new ExecutionState(execution, read.taskRuns, now);
+    };
     // a subflow's flow is loaded when the decision asks for it; the half-changed working copy is then
     // dropped and the decision taken again on a fresh one
     const loaded = new Map<string, StoredFlow | null>();
-    let decision: Decision | undefined;
-    while (!decision) {
-      state.flows = loadedFlows(loaded);
-      try {
-        decision = decideOn(plan, state, event);
-      } catch (error) {
-        if (!(error instanceof FlowNeeded)) throw error;
-        const { namespace, flowId, revision } = error;
-        loaded.set(flowKey(namespace, flowId, revision), await loadFlow(tx, namespace, flowId, revision));
-        ({ taskRuns, watermark } = await tx.executions.taskRunsSince(executionId, undefined));
-        state = new ExecutionState(execution, taskRuns, now);
+    const decideLoading = async (): Promise<Decision> => {
+      for (;;) {
+        state.flows = loadedFlows(loaded);
+        try {
+          return decideOn(plan, state, event, slots);
+        } catch (error) {
+          if (!(error instanceof FlowNeeded)) throw error;
+          const { namespace, flowId, revision } = error;
+          loaded.set(flowKey(namespace, flowId, revision), await loadFlow(tx, namespace, flowId, revision));
+          await fresh();
+        }
       }
+    };
+    let decision = await decideLoading();
+    // the dispatcher writes attempts without the execution's lock (a lease granted, an agent lost):
+    // lock what the decision rewrites, in the dispatcher's order (job, then task run), and decide again
+    // from a fresh read when the dispatcher changed it since the read
+    for (let round = 1; await changedSinceRead(tx, plan, state, decision, event); round++) {
+      if (round >= 3)
+        throw new Error(`task runs of execution ${executionId} keep changing under the executor`);
+      await fresh();
+      decision = await decideLoading();
     }
-    const { stopped, messageIds } = await write(tx, executionId, decision);
+    const { watermark } = read;
+    const { stopped, messageIds } = await write(tx, execution, decision);
     const ended = decision.execution?.state !== undefined && isTerminal(decision.execution.state);
     return {
       committed: {
@@ -199,6 +242,68 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       },
     };
   }
+
+  /**
+   * For an execution of a flow with a `concurrency` limit that needs a slot (to start, or to restart):
+   * locks the flow's counter and says whether a slot is free for it. A restart that finds none is refused.
+   */
+  private async slots(
+    tx: Repository,
+    plan: FlowPlan,
+    execution: ExecutionRow,
+    event: ExecutorEvent,
+  ): Promise<Slots | undefined> {
+    const concurrency = plan.flow.concurrency;
+    const restart = event.type === 'restart';
+    if (!concurrency || event.type === 'kill' || !(restart || waitsForSlot(plan, execution)))
+      return undefined;
+    const { namespace, flowId } = execution;
+    const running = await tx.concurrency.lock(namespace, flowId);
+    const queued = execution.state === State.QUEUED;
+    const free =
+      running < concurrency.limit &&
+      !(await tx.concurrency.queuedAhead(namespace, flowId, { ...execution, queued }));
+    if (restart && !free) {
+      throw new RoostError(
+        'ROOST_CONFLICT',
+        `flow ${namespace}.${flowId} has reached its concurrency limit of ${concurrency.limit} running executions: restart ${execution.id} once one has ended`,
+      );
+    }
+    return { free };
+  }
+}
+
+/**
+ * Whether a task run the decision rewrites had its attempts changed by the dispatcher since it was read.
+ * Only runnable task runs still open when read can change so; the task run whose result this is cannot
+ * (its job was ended by the transaction that records the result). Their jobs and rows stay locked.
+ */
+async function changedSinceRead(
+  tx: Repository,
+  plan: FlowPlan,
+  state: ExecutionState,
+  decision: Decision,
+  event: ExecutorEvent,
+): Promise<boolean> {
+  const own = event.type === 'result' ? event.taskRunId : undefined;
+  const exposed: { id: string; attempts: Attempt[] }[] = [];
+  for (const { id } of decision.updateTaskRuns) {
+    const read = state.asRead(id);
+    const run = state.get(id);
+    if (!read || !run || id === own || isTerminal(read.state)) continue;
+    if (plan.types.get(run.taskId)?.kind === TaskKind.FLOWABLE) continue;
+    exposed.push({ id, attempts: read.attempts });
+  }
+  if (!exposed.length) return false;
+  const ids = exposed.map((run) => run.id);
+  await tx.jobs.lockOpenForTaskRuns(ids);
+  const current = await tx.executions.lockAttempts(ids);
+  return exposed.some((run) => !sameAttempts(run.attempts, current.get(run.id) ?? []));
+}
+
+function sameAttempts(a: readonly Attempt[], b: readonly Attempt[]): boolean {
+  const [x, y] = [a.at(-1), b.at(-1)];
+  return a.length === b.length && x?.state === y?.state && x?.endDate === y?.endDate;
 }
 
 function hasChanges(decision: Decision): boolean {
@@ -207,8 +312,8 @@ function hasChanges(decision: Decision): boolean {
     decision.insertTaskRuns.length > 0 ||
     decision.updateTaskRuns.length > 0 ||
     decision.jobs.length > 0 ||
-    decision.kills.length > 0 ||
     decision.executions.length > 0 ||
+    decision.kills.length > 0 ||
     decision.deleteTaskRuns.length > 0
   );
 }
@@ -234,26 +339,38 @@ const send = (tx: Repository, message: ExecutorMessage, availableAt?: Date) =>
   });
 
 /**
- * Writes a decision; timers become delayed queue messages, so they survive a restart. Child executions are
- * inserted with the message that starts them; events for other executions are queued.
+ * Writes a decision; timers become delayed queue messages, so they survive a restart. New executions are
+ * inserted with the message that starts them, and events for other executions are queued: the ids of
+ * those due now are returned, to hand over in memory after the commit. A change of the flow's
+ * concurrency slots updates its counter, and wakes the execution that has waited longest.
  */
 async function write(
   tx: Repository,
-  executionId: string,
+  execution: ExecutionRow,
   decision: Decision,
 ): Promise<{ stopped: StoppedJob[]; messageIds: number[] }> {
+  const executionId = execution.id;
+  const messageIds: number[] = [];
   if (decision.execution) await tx.executions.update(executionId, decision.execution);
+  for (const { execution: next, startAt } of decision.executions) {
+    await tx.executions.insert(next);
+    const id = await send(tx, { executionId: next.id, event: { type: 'start' } }, startAt);
+    if (!startAt) messageIds.push(id);
+  }
+  if (decision.slots) {
+    const { namespace, flowId } = execution;
+    if (decision.slots.delta) await tx.concurrency.add(namespace, flowId, decision.slots.delta);
+    const next = decision.slots.wakeQueued
+      ? await tx.concurrency.oldestQueued(namespace, flowId, executionId)
+      : undefined;
+    if (next) messageIds.push(await send(tx, { executionId: next, event: { type: 'wake' } }));
+  }
   await tx.executions.deleteTaskRuns(decision.deleteTaskRuns);
   await tx.executions.insertTaskRuns(decision.insertTaskRuns);
   for (const { id, patch } of decision.updateTaskRuns) await tx.executions.updateTaskRun(id, patch);
   await tx.jobs.insert(decision.jobs);
   await tx.logs.insert(decision.logs);
   for (const { at, event } of decision.timers) await send(tx, { executionId, event }, at);
-  const messageIds: number[] = [];
-  for (const child of decision.executions) {
-    await tx.executions.insert(child);
-    messageIds.push(await send(tx, { executionId: child.id, event: { type: 'start' } }));
-  }
   for (const message of decision.messages) messageIds.push(await send(tx, message));
   if (!decision.kills.length) return { stopped: [], messageIds };
   const reasons = new Map(decision.kills.map((k) => [k.taskRunId, k.reason]));

@@ -17,5 +17,6 @@ export {
 } from './executor.ts';
 export { resumeInputErrors } from './flowables/pause.ts';
 export { type ExecutorLink, inlineLink } from './link.ts';
+export { ExecutionOperations } from './operations.ts';
 export { type FlowPlan, planFlow } from './plan.ts';
 export { type Decision, ExecutionState } from './state.ts';

@@ -49,9 +49,14 @@ export function applyKill(plan: FlowPlan, state: ExecutionState): void {
   if (isTerminal(state.execution.state)) return;
   const reason = 'the execution was killed';
   state.setExecutionState(State.KILLING);
-  for (const run of state.allRuns()) if (!isTerminal(run.state)) killRun(plan, state, run, reason);
+  killOpenRuns(plan, state, reason);
   state.log(undefined, 'WARN', reason);
   state.setExecutionState(State.KILLED);
+}
+
+/** Kills every task run of the execution that has not ended (and the jobs of runnable ones). */
+export function killOpenRuns(plan: FlowPlan, state: ExecutionState, reason: string): void {
+  for (const run of state.allRuns()) if (!isTerminal(run.state)) killRun(plan, state, run, reason);
 }
 
 function killBelow(plan: FlowPlan, state: ExecutionState, run: TaskRunRow, reason: string): void {

@@ -37,7 +37,9 @@ export class Reconciler {
       this.afterExecution();
       return;
     }
-    if (state.execution.state === State.CREATED) state.setExecutionState(State.RUNNING);
+    // an execution that starts, leaves the queue or restarts passes through RUNNING
+    const starting: State[] = [State.CREATED, State.QUEUED, State.RESTARTED];
+    if (starting.includes(state.execution.state)) state.setExecutionState(State.RUNNING);
     const status = this.withHandlers(plan.flow.tasks, plan.flow.errors, plan.flow.finally, undefined);
     if (!status.done) {
       state.setExecutionState(this.paused ? State.PAUSED : State.RUNNING);

@@ -23,7 +23,7 @@ export function retryPolicyOf(
   return plan.flow.retry;
 }
 
-/** Whether the policy is one Roost runs: a new execution per attempt is not supported yet. */
+/** Whether the policy retries the task run in place (RETRY_FAILED_TASK, the default), not as a new execution. */
 export function retriesInPlace(policy: RetryPolicy): boolean {
   return policy.behavior !== 'CREATE_NEW_EXECUTION';
 }
@@ -41,15 +41,31 @@ export function nextAttemptAt(
   now: Date,
   seed: string,
 ): Date | undefined {
-  const count = attempts.length;
+  if (attempts.length === 0) return undefined;
+  return nextRetryAt(
+    policy,
+    {
+      count: attempts.length,
+      firstStart: Date.parse(attempts[0]?.startDate ?? now.toISOString()),
+      lastEnd: Date.parse(attempts.at(-1)?.endDate ?? now.toISOString()),
+    },
+    seed,
+  );
+}
+
+/**
+ * When attempt `count + 1` starts, `count` attempts having been made, the first started at
+ * `firstStart` and the last ended at `lastEnd` (epoch ms); undefined when the policy allows no more.
+ */
+export function nextRetryAt(
+  policy: RetryPolicy,
+  { count, firstStart, lastEnd }: { count: number; firstStart: number; lastEnd: number },
+  seed: string,
+): Date | undefined {
   const max = policy.maxAttempts ?? policy.maxAttempt;
-  if (count === 0 || (max !== undefined && count >= max)) return undefined;
-  const lastEnd = Date.parse(attempts.at(-1)?.endDate ?? now.toISOString());
+  if (max !== undefined && count >= max) return undefined;
   const next = lastEnd + delayMs(policy, count, seed);
-  if (policy.maxDuration !== undefined) {
-    const firstStart = Date.parse(attempts[0]?.startDate ?? now.toISOString());
-    if (next > firstStart + ms(policy.maxDuration)) return undefined;
-  }
+  if (policy.maxDuration !== undefined && next > firstStart + ms(policy.maxDuration)) return undefined;
   return new Date(next);
 }
 

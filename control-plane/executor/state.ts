@@ -6,11 +6,13 @@ import type {
   Attempt,
   ExecutionPatch,
   ExecutionRow,
+  NewExecution,
   NewJob,
   NewLog,
   TaskRunPatch,
   TaskRunRow,
 } from '../repository/index.ts';
+import type { SlotChange } from './concurrency.ts';
 import type { ExecutorMessage, Kill, Timer } from './events.ts';
 import type { FlowLookup } from './flowables/flows.ts';
 
@@ -25,12 +27,17 @@ export interface Decision {
   timers: Timer[];
   /** task runs whose running or queued job must be stopped */
   kills: Kill[];
-  /** executions this decision creates (subflows), each started by a `start` message */
-  executions: ExecutionRow[];
+  /**
+   * executions this decision creates, each started by a `start` message: subflows at once, a retry of
+   * this execution as a new one at `startAt`
+   */
+  executions: { execution: NewExecution; startAt?: Date }[];
   /** events for other executions (a child's end to its parent, a kill to a child) */
   messages: ExecutorMessage[];
   /** task runs removed (the children of a LoopUntil iteration that starts again) */
   deleteTaskRuns: string[];
+  /** how the flow's concurrency slots change (flows with a `concurrency` limit only) */
+  slots?: SlotChange;
 }
 
 const key = (parentId: string | null | undefined, taskId: string, value: string | null | undefined) =>
@@ -45,12 +52,13 @@ export class ExecutionState {
   private inserted = new Set<string>();
   private changed = new Map<string, TaskRunPatch>();
   private deleted = new Set<string>();
+  private before = new Map<string, Pick<TaskRunRow, 'state' | 'attempts'>>();
   private executionPatch: ExecutionPatch | undefined;
   jobs: NewJob[] = [];
   logs: NewLog[] = [];
   timers: Timer[] = [];
   kills: Kill[] = [];
-  executions: ExecutionRow[] = [];
+  executions: Decision['executions'] = [];
   messages: ExecutorMessage[] = [];
   /** the flows subflows start (see flowables/flows.ts); the executor sets it for each decision */
   flows: FlowLookup = () => null;
@@ -80,6 +88,7 @@ export class ExecutionState {
     this.inserted = new Set();
     this.changed = new Map();
     this.deleted = new Set();
+    this.before = new Map();
     this.executionPatch = undefined;
     this.jobs = [];
     this.logs = [];
@@ -189,9 +198,17 @@ export class ExecutionState {
   updateRun(run: TaskRunRow, patch: TaskRunPatch) {
     if ('outputs' in patch) this.outputsVersion++;
     if (patch.state !== undefined && isTerminal(run.state) && !isTerminal(patch.state)) this.reopened++;
+    if (!this.inserted.has(run.id) && !this.before.has(run.id)) {
+      this.before.set(run.id, { state: run.state, attempts: run.attempts });
+    }
     Object.assign(run, patch);
     if (this.inserted.has(run.id)) return;
     this.changed.set(run.id, { ...this.changed.get(run.id), ...patch });
+  }
+
+  /** A task run this decision changed, as it was read before the decision (to check nobody changed it since). */
+  asRead(id: string): Pick<TaskRunRow, 'state' | 'attempts'> | undefined {
+    return this.before.get(id);
   }
 
   /** Moves a task run to `state`, adding to its history; a terminal state also sets its end date. */

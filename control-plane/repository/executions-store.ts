@@ -95,6 +95,19 @@ export class ExecutionsStore {
       .where(eq(taskRuns.id, id));
   }
 
+  /** The attempts of these task runs, locked until the transaction ends (after their jobs: see JobsStore). */
+  async lockAttempts(ids: string[]): Promise<Map<string, Attempt[]>> {
+    if (!ids.length) return new Map();
+    const rows = await rowsOf(
+      this.db,
+      sql`select id, attempts from task_runs where id in (${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )}) for update`,
+    );
+    return new Map(rows.map((row) => [String(row.id), row.attempts as Attempt[]]));
+  }
+
   async taskRun(id: string): Promise<TaskRunRow | undefined> {
     const [row] = await this.db.select().from(taskRuns).where(eq(taskRuns.id, id));
     return row;

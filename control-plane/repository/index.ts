@@ -1,6 +1,7 @@
 // The repository: every read and write of control-plane state, over Postgres or PGlite, behind one interface.
 import { AccessStore } from './access-store.ts';
 import { AgentsStore } from './agents-store.ts';
+import { ConcurrencyStore } from './concurrency-store.ts';
 import type { Connection, Db } from './connection.ts';
 import { ExecutionsStore } from './executions-store.ts';
 import { FlowsStore } from './flows-store.ts';
@@ -18,6 +19,7 @@ export class Repository {
   readonly logs: LogsStore;
   readonly agents: AgentsStore;
   readonly access: AccessStore;
+  readonly concurrency: ConcurrencyStore;
 
   constructor(private readonly db: Db) {
     this.flows = new FlowsStore(db);
@@ -27,6 +29,7 @@ export class Repository {
     this.logs = new LogsStore(db);
     this.agents = new AgentsStore(db);
     this.access = new AccessStore(db);
+    this.concurrency = new ConcurrencyStore(db);
   }
 
   /** Runs `work` in one transaction; everything it writes commits together or not at all. */

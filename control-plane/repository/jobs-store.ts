@@ -171,6 +171,19 @@ export class JobsStore {
       .returning();
   }
 
+  /**
+   * Locks the queued and leased jobs of these task runs until the transaction ends, waiting for a lease
+   * being granted on one of them to commit. Lock a job before its task run, as the dispatcher does.
+   */
+  async lockOpenForTaskRuns(taskRunIds: string[]): Promise<void> {
+    if (!taskRunIds.length) return;
+    await this.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(inArray(jobs.taskRunId, taskRunIds), inArray(jobs.state, ['queued', 'leased'])))
+      .for('update');
+  }
+
   /** Queued jobs whose wait for an agent of their group has run out. */
   async waitExpired(now: Date, limit = 100): Promise<JobRow[]> {
     return this.db

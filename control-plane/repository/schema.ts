@@ -49,13 +49,36 @@ export const executions = pgTable(
     labels: jsonb('labels').$type<Record<string, string>>().notNull(),
     trigger: jsonb('trigger').$type<Record<string, unknown>>(),
     parentId: text('parent_id'),
+    /** the first execution of a chain of replays and retries (Kestra's originalId); null: this one */
+    originalId: text('original_id'),
+    /** which attempt of the flow this execution is (a retry with CREATE_NEW_EXECUTION makes the next) */
+    attemptNumber: integer('attempt_number').notNull().default(1),
+    /** when the first attempt of this chain of retries was created (Kestra's originalCreatedDate); null: this one */
+    originalStartDate: ts('original_start_date'),
     error: jsonb('error').$type<{ message: string; code?: string }>(),
     /** bumped on every change, so a cached copy of the execution can tell it is stale */
     version: integer('version').notNull().default(1),
     startDate: ts('start_date').notNull(),
     endDate: ts('end_date'),
   },
-  (t) => [index('executions_flow_idx').on(t.namespace, t.flowId, t.startDate)],
+  (t) => [
+    index('executions_flow_idx').on(t.namespace, t.flowId, t.startDate),
+    index('executions_queued_idx').on(t.namespace, t.flowId, t.startDate, t.id).where(sql`state = 'QUEUED'`),
+  ],
+);
+
+/**
+ * The slots of a flow with a `concurrency` limit that executions hold now (one row per flow). An
+ * execution takes a slot when it starts and gives it back when it ends, each time with this row locked.
+ */
+export const flowConcurrency = pgTable(
+  'flow_concurrency',
+  {
+    namespace: text('namespace').notNull(),
+    flowId: text('flow_id').notNull(),
+    running: integer('running').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.flowId] })],
 );
 
 export type Attempt = {

@@ -1,6 +1,6 @@
 // What the webserver needs from the rest of the control plane, as narrow functions.
 import type { Duplex } from 'node:stream';
-import type { ExecutorEvent, NewExecutionRequest } from '../executor/index.ts';
+import type { ExecutionOperations, ExecutorEvent, NewExecutionRequest } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ExecutionRow, Repository } from '../repository/index.ts';
 import type { Storage } from '../storage/index.ts';
@@ -14,6 +14,8 @@ export interface WebserverDeps {
   startExecution(request: NewExecutionRequest): Promise<ExecutionRow>;
   /** sends an event (kill, resume) to an execution's executor */
   signalExecution(executionId: string, event: ExecutorEvent): Promise<void>;
+  /** restart, replay, labels of an execution */
+  operations: Pick<ExecutionOperations, 'restart' | 'replay' | 'setLabels'>;
   /** why these resume inputs would be refused (empty when fine) */
   resumeErrors(executionId: string, inputs: Record<string, unknown>): Promise<string[]>;
   /** calls `listener` whenever the execution changes; returns a function that stops it */

@@ -51,7 +51,11 @@ export function executionJson(execution: ExecutionRow, taskRuns: TaskRunRow[]) {
     taskRunList: taskRuns.map((run) => taskRunJson(run, execution)),
     trigger: execution.trigger ?? undefined,
     parentId: execution.parentId ?? undefined,
-    originalId: execution.id,
+    originalId: execution.originalId ?? execution.id,
+    metadata: {
+      attemptNumber: execution.attemptNumber,
+      originalCreatedDate: (execution.originalStartDate ?? execution.startDate).toISOString(),
+    },
     error: execution.error ?? undefined,
   };
 }

@@ -10,6 +10,7 @@ import { errorHandler } from './errors.ts';
 import { accessRoutes } from './routes/access.ts';
 import { agentFileRoutes } from './routes/agent-files.ts';
 import { agentRoutes } from './routes/agents.ts';
+import { executionOperationRoutes } from './routes/execution-operations.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { logRoutes } from './routes/logs.ts';
@@ -70,6 +71,7 @@ export function buildApp(
   accessRoutes(app, deps, { secureCookies: Boolean(options.tls) });
   flowRoutes(app, deps);
   executionRoutes(app, deps);
+  executionOperationRoutes(app, deps);
   logRoutes(app, deps);
   agentRoutes(app, deps);
   agentFileRoutes(app, deps, maxUploadBytes);

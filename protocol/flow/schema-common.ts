@@ -99,6 +99,8 @@ export const WorkerGroup = Type.Object(
 export type WorkerGroup = Static<typeof WorkerGroup>;
 
 const retryCommon = {
+  /** Kestra's current name; `maxAttempt` is the older one, still accepted */
+  maxAttempts: Type.Optional(Type.Integer({ minimum: 1 })),
   maxAttempt: Type.Optional(Type.Integer({ minimum: 1 })),
   maxDuration: Type.Optional(DurationString),
   warningOnRetry: Type.Optional(Type.Boolean()),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecution } from '../../control-plane/executor/index.ts';
 import { silentLogger } from '../../control-plane/logger.ts';
 import type { LocalStorage } from '../../control-plane/storage/index.ts';
+import type { WebserverDeps } from '../../control-plane/webserver/deps.ts';
 import { buildApp } from '../../control-plane/webserver/webserver.ts';
 import { applyFlow, authHeaders, call, type ExecutionJson } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -152,6 +153,8 @@ describe('FILE inputs', () => {
         signalExecution: async () => {},
         resumeErrors: async () => [],
         watchExecution: () => () => {},
+        // this test starts executions only
+        operations: {} as WebserverDeps['operations'],
       },
       { maxUploadBytes: 16, auth: false },
     );

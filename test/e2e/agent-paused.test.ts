@@ -17,7 +17,7 @@ describe('an agent frozen past its lease', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({ databaseUrl: db.url, secret, leaseMs: 1_500 });
+    cp = await processes.controlPlane({ databaseUrl: db.url, secret, leaseMs: 3_000 });
   }, 60_000);
 
   afterAll(async () => {

@@ -163,13 +163,15 @@ describe('retries', () => {
     expect(r.states).toEqual({ t: 'WARNING', next: 'SUCCESS' });
   });
 
-  it('does not retry in place a policy that asks for a new execution, and says so', async () => {
+  it('does not retry in place a policy that asks for a new execution: the execution is retried instead', async () => {
     const r = await simulate(
       retrying('{ type: constant, interval: PT1S, maxAttempt: 3, behavior: CREATE_NEW_EXECUTION }'),
       { outcome: failing('t') },
     );
     expect(r.run('t').attempts).toHaveLength(1);
-    expect(r.logs.some((log) => log.message.includes('CREATE_NEW_EXECUTION is not supported'))).toBe(true);
+    expect(r.run('t').state).toBe('RETRIED');
+    expect(r.execution.state).toBe('RETRIED');
+    expect(r.created).toHaveLength(1);
   });
 });
 

@@ -5,6 +5,7 @@
 // Like the executor, it keeps one working copy of each execution from decision to decision.
 // Subflows run too: child executions of the flows given in `flows` are simulated beside the root, on the
 // same clock, and messages between executions are delivered as events.
+import type { SlotChange } from '../../control-plane/executor/concurrency.ts';
 import type { StoredFlow } from '../../control-plane/executor/flowables/flows.ts';
 import {
   type Decision,
@@ -54,6 +55,8 @@ export interface SimOptions {
   agent?: (job: SimJob) => string;
   /** other flows (YAML or parsed), for the subflows the flow starts */
   flows?: (string | Flow)[];
+  /** whether a concurrency slot of the flow is free (flows with `concurrency`; default: free) */
+  slotFree?: () => boolean;
 }
 
 interface Pending {
@@ -84,6 +87,10 @@ export class Simulation {
   readonly logs: NewLog[] = [];
   /** executions started by this one's subflows, in the order they were created */
   readonly children: Simulation[] = [];
+  /** executions the decisions created (subflows, retries as new executions), with when each starts */
+  readonly created: Decision['executions'] = [];
+  /** the changes of the flow's concurrency slots, one per decision that changed them */
+  readonly slotChanges: SlotChange[] = [];
   private readonly bus: Bus;
   private state: ExecutionState | undefined;
 
@@ -133,6 +140,9 @@ export class Simulation {
       },
       trigger: null,
       parentId: null,
+      originalId: null,
+      attemptNumber: 1,
+      originalStartDate: null,
       error: null,
       version: 1,
       startDate: START,
@@ -145,9 +155,15 @@ export class Simulation {
     return this.bus.now;
   }
 
+  set now(date: Date) {
+    this.bus.now = date;
+  }
+
   /** Delivers `event` now, then runs until nothing is left to happen (in this execution and its children). */
   async send(event: ExecutorEvent, maxSteps = 2000): Promise<this> {
-    this.push(this.now.getTime(), event);
+    // an ended execution takes a restart at once (what is still pending for it stays stale)
+    if (isTerminal(this.execution.state) && event.type === 'restart') await this.decideOn(event);
+    else this.push(this.now.getTime(), event);
     const { pending } = this.bus;
     for (let step = 0; step < maxSteps && pending.length; step++) {
       pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
@@ -162,12 +178,13 @@ export class Simulation {
 
   private async decideOn(event: ExecutorEvent) {
     // an execution that ended still runs its afterExecution tasks
-    if (isTerminal(this.execution.state) && !this.plan.flow.afterExecution?.length) return;
+    const ended = isTerminal(this.execution.state);
+    if (ended && event.type !== 'restart' && !this.plan.flow.afterExecution?.length) return;
     const runs = [...this.runs.values()];
     if (this.state) this.state.renew(this.execution, runs, this.now);
     else this.state = new ExecutionState(this.execution, runs, this.now);
     this.state.flows = (namespace, flowId) => this.bus.flows.get(`${namespace}.${flowId}`) ?? null;
-    await this.apply(decideOn(this.plan, this.state, event));
+    await this.apply(decideOn(this.plan, this.state, event, { free: this.options.slotFree?.() ?? true }));
   }
 
   private push(at: number, event: ExecutorEvent, target: Simulation = this) {
@@ -177,6 +194,8 @@ export class Simulation {
   private async apply(decision: Decision) {
     if (decision.execution) this.execution = { ...this.execution, ...decision.execution };
     for (const id of decision.deleteTaskRuns) this.runs.delete(id);
+    if (decision.slots) this.slotChanges.push(decision.slots);
+    this.created.push(...decision.executions);
     for (const run of decision.insertTaskRuns) this.runs.set(run.id, { ...run });
     for (const { id, patch } of decision.updateTaskRuns)
       this.runs.set(id, { ...this.runs.get(id)!, ...patch });
@@ -189,7 +208,10 @@ export class Simulation {
       );
       for (const item of stale) pending.splice(pending.indexOf(item), 1);
     }
-    for (const execution of decision.executions) {
+    // subflows run beside this execution; a retry as a new execution (it has a start date) is only recorded
+    for (const { execution: created, startAt } of decision.executions) {
+      if (startAt) continue;
+      const execution = created as ExecutionRow;
       const stored = this.bus.flows.get(`${execution.namespace}.${execution.flowId}`)!;
       const child = new Simulation(stored.flow, this.options, { bus: this.bus, execution });
       this.children.push(child);

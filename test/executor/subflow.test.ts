@@ -217,7 +217,7 @@ describe('Subflow', () => {
     const flow = parseFlow(parent('namespace: lib\n      flowId: child'));
     const execution = new Simulation(flow).execution;
     expect(() =>
-      decide(planFlow(flow, 1), execution, [], { type: 'start' }, START, loadedFlows(new Map())),
+      decide(planFlow(flow, 1), execution, [], { type: 'start' }, START, undefined, loadedFlows(new Map())),
     ).toThrow(FlowNeeded);
   });
 });

@@ -88,7 +88,7 @@ export async function runFlowWithFiles(
   return created;
 }
 
-const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED']);
+const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'RETRIED']);
 
 /** Follows the execution's server-sent events until one says it ended; returns that execution. */
 export async function waitForEnd(api: string, id: string, timeoutMs = 30_000): Promise<ExecutionJson> {

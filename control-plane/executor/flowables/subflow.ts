@@ -133,12 +133,15 @@ export function startChild(
       },
     },
     parentId: parent.id,
+    originalId: null,
+    attemptNumber: 1,
+    originalStartDate: null,
     error: null,
     version: 1,
     startDate: state.now,
     endDate: null,
   };
-  state.executions.push(child);
+  state.executions.push({ execution: child });
   state.patchMeta(run, { attempt, childExecutionId: child.id, wait: wait.value });
   state.updateRun(run, { attempts: [...run.attempts, { state: State.RUNNING, startDate: date }] });
   state.setRunState(run, State.RUNNING);
