@@ -132,6 +132,11 @@ export const Job = Type.Object({
   task: Type.Record(Type.String(), Type.Unknown()),
   /** the variables the task's expressions are rendered with (flow, execution, inputs, outputs, ...) */
   context: Type.Record(Type.String(), Type.Unknown()),
+  /**
+   * a child of a WorkingDirectory: run in the directory shared by the task runs of WorkingDirectory
+   * task run `id` (kept between jobs), and remove it once `last` (its last child) succeeds
+   */
+  workingDirectory: Type.Optional(Type.Object({ id: Id, last: Type.Boolean() })),
 });
 export type Job = Static<typeof Job>;
 

@@ -197,7 +197,10 @@ export class Runner {
       const failure = RoostError.from(error);
       outcome = this.#failure(failure.message, failure.code === 'ROOST_INTERNAL' ? undefined : failure.code);
     }
-    await cleanup().catch((error) => this.#log.warn('could not remove a working directory', { error }));
+    const succeeded = !attempt.abort.signal.aborted && (outcome.state ?? 'SUCCESS') !== 'FAILED';
+    await cleanup(succeeded).catch((error) =>
+      this.#log.warn('could not remove a working directory', { error }),
+    );
     if (attempt.abort.signal.aborted) {
       stream.add('WARN', `killed: ${attempt.killReason}`);
       outcome = {

@@ -140,8 +140,10 @@ export class Dispatcher {
 
   /** Jobs just committed in this process: fail those that must not wait, and dispatch the rest now. */
   jobsCreated(jobs: readonly NewJob[]): void {
-    const mustNotWait = jobs.filter(
-      (j) => j.fallback && j.fallback !== 'WAIT' && !this.sessions.groupHasAgents(j.workerGroup ?? null),
+    const mustNotWait = jobs.filter((j) =>
+      j.pinnedAgentId
+        ? !this.sessions.get(j.pinnedAgentId) // its WorkingDirectory's agent is gone
+        : j.fallback && j.fallback !== 'WAIT' && !this.sessions.groupHasAgents(j.workerGroup ?? null),
     );
     if (mustNotWait.length)
       this.track(
@@ -328,6 +330,7 @@ export class Dispatcher {
       offline: job.offline,
       task,
       context: job.payload.context,
+      ...(job.payload.workingDirectory ? { workingDirectory: job.payload.workingDirectory } : {}),
     });
   }
 

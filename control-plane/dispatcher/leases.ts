@@ -38,6 +38,13 @@ export async function releaseLost(
   now: Date,
 ): Promise<(() => void) | undefined> {
   const lost = job.agentLost + 1;
+  // a child of a WorkingDirectory cannot move: its directory was on the lost agent
+  if (job.payload.workingDirectory) {
+    return failTask(tx, executor, job, {
+      message: `task failed: the agent holding its working directory was lost (${reason})`,
+      code: 'ROOST_AGENT_LOST',
+    });
+  }
   if (lost < maxAgentLost) {
     const error = { message: reason, code: 'ROOST_AGENT_LOST' };
     await tx.executions.endLastAttempt(job.taskRunId, { state: 'FAILED', endDate: now.toISOString(), error });

@@ -18,6 +18,9 @@ export async function releaseAgent(d: Dispatcher, agentId: string, reason: strin
       if (then) calls.push(then);
       else d.queued.add(job.workerGroup, job.slots);
     }
+    for (const job of await tx.jobs.queuedPinnedTo(agentId)) {
+      calls.push(await failTask(tx, d.options.executor, job, noAgentError(job)));
+    }
     return calls;
   });
   for (const call of after) call();
@@ -78,6 +81,12 @@ export async function failUnplaceable(d: Dispatcher, jobIds: string[]): Promise<
 }
 
 function noAgentError(job: JobRow) {
+  if (job.pinnedAgentId) {
+    return {
+      message: `agent ${job.pinnedAgentId}, which holds the working directory of this task, is gone`,
+      code: 'ROOST_AGENT_LOST',
+    };
+  }
   const group = job.workerGroup ? `worker group '${job.workerGroup}'` : 'the default worker group';
   return {
     message: `no agent of ${group} was available to run the task (fallback ${job.fallback})`,

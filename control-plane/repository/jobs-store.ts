@@ -62,6 +62,7 @@ export class JobsStore {
           or(...groupMatch),
           request.exclude?.length ? notInArray(jobs.id, request.exclude) : undefined,
           request.offlineOnly ? eq(jobs.offline, true) : undefined,
+          or(isNull(jobs.pinnedAgentId), eq(jobs.pinnedAgentId, request.agentId)),
         ),
       )
       .orderBy(asc(jobs.createdAt), asc(jobs.id))
@@ -75,12 +76,21 @@ export class JobsStore {
     return row;
   }
 
-  /** Leases one given job, if it is still queued. */
+  /** Queued jobs only `agentId` may take (children of a WorkingDirectory it runs). */
+  async queuedPinnedTo(agentId: string): Promise<JobRow[]> {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.state, 'queued'), eq(jobs.pinnedAgentId, agentId)));
+  }
+
+  /** Leases one given job, if it is still queued (and not pinned to another agent). */
   async leaseById(id: string, agentId: string, leaseUntil: Date): Promise<JobRow | undefined> {
     const [row] = await rowsOf(
       this.db,
       sql`update jobs set state = 'leased', agent_id = ${agentId}, lease_until = ${leaseUntil.toISOString()}::timestamptz
-        where id = ${id} and state = 'queued' returning *`,
+        where id = ${id} and state = 'queued' and (pinned_agent_id is null or pinned_agent_id = ${agentId})
+        returning *`,
     );
     return row && toJob(row);
   }
