@@ -1,22 +1,27 @@
 // The Agent component: wires buffer, transport, runner and session, and owns start, drain and stop.
 import { join } from 'node:path';
+import { RoostError } from '../protocol/errors.ts';
 import { renderDeep } from '../protocol/expressions/index.ts';
-import type { JobRef, Logs, Result } from '../protocol/messages.ts';
+import type { Job, JobRef, Logs, Result } from '../protocol/messages.ts';
 import { openLibsqlBuffer } from './buffer/index.ts';
 import { type AgentBuffer, logsKey, resultKey } from './buffer/types.ts';
+import { HookName, HookRunner, jobHookEnv } from './hooks.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
 import { type AgentOptions, childEnvironment, expressionEnvs } from './options.ts';
 import { recoverInbox } from './recovery.ts';
 import { Runner, type RunnerSink } from './runner/runner.ts';
+import { LocalSecrets, secretsFromEnv } from './secrets.ts';
 import { Session } from './session.ts';
 import { AgentState, type AgentStatus } from './status.ts';
 import { FileClient, filesBaseUrl } from './tasks/files/client.ts';
 import { MqttTransport } from './transport/mqtt.ts';
+import { proxyFor } from './transport/proxy.ts';
 import type { AgentTransport } from './transport/types.ts';
 
 export { AgentState, type AgentStatus } from './status.ts';
 
 interface Parts {
+  hooks: HookRunner;
   buffer: AgentBuffer;
   transport: AgentTransport;
   runner: Runner;
@@ -32,6 +37,8 @@ export class Agent {
   #stopping: Promise<void> | undefined;
   #forced = false;
   #halted = false;
+  #maintenance: boolean;
+  readonly #afterJobHooks = new Set<Promise<void>>();
   #lastCounts = { inbox: 0, outbox: 0 };
   #changeWaiters: (() => void)[] = [];
   #stopped: { promise: Promise<void>; resolve: () => void };
@@ -41,6 +48,7 @@ export class Agent {
       throw new RangeError(`slots must be a positive integer, not ${options.slots}`);
     }
     this.#options = options;
+    this.#maintenance = Boolean(options.maintenance);
     this.#log = options.logger ?? createConsoleLogger(`agent ${options.agentId}`);
     let resolve = () => {};
     const promise = new Promise<void>((r) => {
@@ -71,6 +79,14 @@ export class Agent {
     return this.#stopping;
   }
 
+  /** Maintenance mode set locally (the health port, `roost agent maintenance on|off`): no new jobs. */
+  setMaintenance(enabled: boolean): void {
+    if (this.#maintenance === enabled) return;
+    this.#maintenance = enabled;
+    this.#log.info(`maintenance mode ${enabled ? 'on' : 'off'}`);
+    this.#parts?.session.heartbeat();
+  }
+
   async status(): Promise<AgentStatus> {
     const parts = this.#parts;
     if (parts && this.#state !== AgentState.stopped) {
@@ -82,6 +98,8 @@ export class Agent {
     return {
       state: this.#state,
       connected: parts?.session.welcomed ?? false,
+      ...(parts ? { since: parts.session.connectionChangedAt.toISOString() } : {}),
+      maintenance: this.#maintenance || this.#state !== AgentState.running,
       slotsInUse: parts?.runner.slotsInUse ?? 0,
       slots: this.#options.slots,
       ...this.#lastCounts,
@@ -97,6 +115,18 @@ export class Agent {
   async #start(): Promise<void> {
     this.#setState(AgentState.starting);
     const o = this.#options;
+    const hooks = new HookRunner({
+      hooks: o.hooks ?? {},
+      env: childEnvironment(),
+      agent: { id: o.agentId, name: o.name },
+      logger: this.#log.child('hooks'),
+    });
+    const started = await hooks.run(HookName.start);
+    if (!started.ok) {
+      this.#setState(AgentState.stopped);
+      this.#stopped.resolve();
+      throw new RoostError('ROOST_HOOK_FAILED', `the start hook ${started.reason}: the agent does not start`);
+    }
     const buffer = o.buffer ?? (await openLibsqlBuffer(o.dataDir));
     const transport =
       o.transport ??
@@ -107,6 +137,7 @@ export class Agent {
         secret: o.secret,
         logger: this.#log.child('mqtt'),
         backoff: o.backoff,
+        ...brokerProxy(o.url, o.env ?? process.env),
       });
     const runner = new Runner({
       slots: o.slots,
@@ -114,6 +145,7 @@ export class Agent {
       renderer: { renderDeep },
       logger: this.#log.child('runner'),
       envs: expressionEnvs(o.env ?? process.env),
+      secrets: new LocalSecrets({ ...o.secrets, ...secretsFromEnv(o.env ?? process.env) }),
       childEnv: childEnvironment(),
       workRoot: join(o.dataDir, 'work'),
       killGraceMs: o.killGraceMs,
@@ -123,6 +155,7 @@ export class Agent {
       agentId: o.agentId,
       name: o.name,
       labels: o.labels,
+      ...(o.prefetch ? { prefetch: o.prefetch } : {}),
       transport,
       buffer,
       runner,
@@ -130,13 +163,23 @@ export class Agent {
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       helloRetryMs: o.helloRetryMs ?? 5_000,
       storeCredential: o.storeCredential,
-      maintenance: () => Boolean(o.maintenance) || this.#state !== AgentState.running,
+      maintenance: () => this.#maintenance || this.#state !== AgentState.running,
+      ...(hooks.has(HookName.beforeJob)
+        ? { beforeJob: (job: Job) => hooks.run(HookName.beforeJob, jobHookEnv(job)) }
+        : {}),
+      setMaintenance: (enabled) => {
+        this.#maintenance = enabled;
+      },
+      taken: () => {
+        // --once: the first job is the only one; draining says maintenance at once and waits for its result
+        if (o.once) void this.stop();
+      },
       accepting: () => this.#state === AgentState.running,
       halt: (reason) => void this.#halt(reason),
       recover: () => recoverInbox({ buffer, runner, logger: this.#log, publish: (e) => session.publish(e) }),
       changed: () => this.#changed(),
     });
-    this.#parts = { buffer, transport, runner, session };
+    this.#parts = { hooks, buffer, transport, runner, session };
     this.#setState(AgentState.running);
     this.#log.info('connecting', { url: o.url.replace(/\/\/[^@/]*@/, '//***@'), slots: o.slots });
     transport.start(session.handlers());
@@ -172,6 +215,16 @@ export class Agent {
             message: finalChunk,
           });
         session.publish({ key: resultKey(ref.jobId, ref.attempt), kind: 'result', message: result });
+        const job = (await buffer.getJob(ref))?.job;
+        if (job && parts().hooks.has(HookName.afterJob)) {
+          const after = parts()
+            .hooks.run(HookName.afterJob, jobHookEnv(job, result.state))
+            .then((hook) => {
+              if (!hook.ok) this.#log.warn(`the after-job hook ${hook.reason}`, { jobId: ref.jobId });
+            });
+          this.#afterJobHooks.add(after);
+          void after.finally(() => this.#afterJobHooks.delete(after));
+        }
       },
     };
   }
@@ -207,7 +260,13 @@ export class Agent {
     if (this.#forced)
       for (const ref of parts.runner.running()) parts.runner.kill(ref, 'the agent was stopped by force');
     await parts.runner.whenIdle();
-    while (!this.#forced && parts.session.welcomed && (await parts.buffer.outboxSize()) > 0) {
+    await Promise.all([...this.#afterJobHooks]);
+    // --once promises the result is delivered before it exits: it waits for the link to come back
+    while (
+      !this.#forced &&
+      (parts.session.welcomed || this.#options.once) &&
+      (await parts.buffer.outboxSize()) > 0
+    ) {
       await this.#nextChange();
     }
     await this.#finish(parts);
@@ -239,8 +298,15 @@ export class Agent {
         outbox: await parts.buffer.outboxSize(),
       };
       await parts.buffer.close();
+      const hook = await parts.hooks.run(HookName.stop);
+      if (!hook.ok) this.#log.warn(`the stop hook ${hook.reason}`);
     }
     this.#setState(AgentState.stopped);
     this.#stopped.resolve();
   }
+}
+
+function brokerProxy(url: string, env: Record<string, string | undefined>): { proxy?: string } {
+  const proxy = proxyFor(url, env);
+  return proxy ? { proxy } : {};
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,6 +77,23 @@ describe('roost agent start configuration', () => {
     expect(() => resolveAgentConfig(['--url', 'mqtt://cp'], { ...env, ROOST_AGENT_SLOTS: '0' })).toThrow(
       /ROOST_AGENT_SLOTS/,
     );
+  });
+});
+
+describe('--ca-file', () => {
+  it('reads the certificates to trust, and refuses a file it cannot read or that holds none', () => {
+    const dir = tempDir();
+    const ca = join(dir, 'ca.pem');
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(ca, pem);
+    expect(resolveAgentConfig(['--url', 'mqtts://cp', '--ca-file', ca], env).tls?.ca).toBe(pem);
+    expect(() =>
+      resolveAgentConfig(['--url', 'mqtts://cp', '--ca-file', join(dir, 'none.pem')], env),
+    ).toThrow(/--ca-file: cannot read .*ENOENT/);
+    writeFileSync(join(dir, 'key.pem'), 'not a certificate');
+    expect(() =>
+      resolveAgentConfig(['--url', 'mqtts://cp'], { ...env, ROOST_CA_FILE: join(dir, 'key.pem') }),
+    ).toThrow(/ROOST_CA_FILE: .* holds no PEM certificate/);
   });
 });
 

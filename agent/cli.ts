@@ -48,6 +48,10 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
     await registerCommand(rest, io.env ?? process.env, out);
     return;
   }
+  if (command === 'maintenance') {
+    await maintenanceCommand(rest, io.env ?? process.env, out);
+    return;
+  }
   if (command !== 'start') {
     throw new RoostError('ROOST_CONFIG', `unknown command "roost agent ${command}"\n${AGENT_START_USAGE}`);
   }
@@ -86,7 +90,11 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
   try {
     await agent.start();
     if (config.healthPort !== undefined) {
-      health = await startHealthServer(() => agent.status(), config.healthPort);
+      health = await startHealthServer(
+        () => agent.status(),
+        config.healthPort,
+        (enabled) => agent.setMaintenance(enabled),
+      );
       out(`  health on http://127.0.0.1:${health.port}/health`);
     }
     io.onStarted?.(agent);
@@ -135,9 +143,11 @@ async function statusCommand(
         `no agent answers on 127.0.0.1:${port}: ${(error as Error).cause ?? error}`,
       );
     }
-    out(`state ${status.state}, ${status.connected ? 'connected' : 'not connected'} to the control plane`);
     out(
-      `slots in use ${status.slotsInUse} of ${status.slots}; jobs held ${status.inbox}; outbox ${status.outbox}`,
+      `state ${status.state}, ${status.connected ? 'connected' : 'not connected'} to the control plane${status.since ? ` since ${status.since}` : ''}${status.maintenance ? ', in maintenance (takes no new job)' : ''}`,
+    );
+    out(
+      `slots in use ${status.slotsInUse} of ${status.slots}; jobs held ${status.inbox}; outbox ${status.outbox} (results and log chunks not yet acknowledged)`,
     );
     return;
   }
@@ -149,4 +159,49 @@ async function statusCommand(
   } finally {
     await buffer.close();
   }
+}
+
+/** `roost agent maintenance on|off`: asks the running agent on its health port. */
+async function maintenanceCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+): Promise<void> {
+  const usage = 'usage: roost agent maintenance on|off [--health-port N]';
+  let parsed: { values: Record<string, string | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: { 'health-port': { type: 'string' } },
+    }) as typeof parsed;
+  } catch (error) {
+    throw new RoostError('ROOST_CONFIG', `${(error as Error).message}\n${usage}`);
+  }
+  const [mode] = parsed.positionals;
+  if ((mode !== 'on' && mode !== 'off') || parsed.positionals.length !== 1) {
+    throw new RoostError('ROOST_CONFIG', `say on or off\n${usage}`);
+  }
+  const given = parsed.values['health-port'];
+  const port = parseHealthPort(
+    given !== undefined
+      ? { value: given, source: '--health-port' }
+      : { value: env.ROOST_AGENT_HEALTH_PORT, source: 'ROOST_AGENT_HEALTH_PORT' },
+  );
+  if (port === undefined) {
+    throw new RoostError('ROOST_CONFIG', `the agent's health port is needed (--health-port)\n${usage}`);
+  }
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/maintenance?enabled=${mode === 'on'}`, {
+      method: 'POST',
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  } catch (error) {
+    throw new RoostError(
+      'ROOST_CONFIG',
+      `no agent answers on 127.0.0.1:${port}: ${(error as Error).cause ?? error}`,
+    );
+  }
+  out(`maintenance mode ${mode}: the agent ${mode === 'on' ? 'takes no new job' : 'takes jobs again'}`);
 }

@@ -1,10 +1,13 @@
 // `roost agent start` configuration: flags over ROOST_* environment over defaults, checked with errors naming the flag.
+import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RoostError } from '../protocol/errors.ts';
 import { isValidAgentId } from '../protocol/topics.ts';
+import { type AgentHooks, HookName } from './hooks.ts';
 import { readEnrolment } from './identity.ts';
+import { readSecretsFile } from './secrets.ts';
 import { brokerUrl } from './transport/url.ts';
 
 export interface AgentConfig {
@@ -22,6 +25,15 @@ export interface AgentConfig {
   healthPort: number | undefined;
   /** registered with `roost agent register`: the credential lives in agent.json and may be rotated */
   enrolled: boolean;
+  /** the certificate authority read from --ca-file, trusted for mqtts:// and wss:// */
+  tls?: { ca: string };
+  /** ephemeral: one job, then exit (slots is 1) */
+  once: boolean;
+  /** slots of offline-capable jobs held beyond `slots` */
+  prefetch: number;
+  hooks: AgentHooks;
+  /** secrets read from --secrets-file */
+  secrets?: Record<string, string>;
 }
 
 export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k=v,...] [--slots N] [--name NAME]
@@ -34,7 +46,17 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
   --secret     the agent credential (prefer the environment: flags show in ps)    (ROOST_AGENT_SECRET)
   --agent-id   use this id instead of the one kept in the data directory          (ROOST_AGENT_ID)
   --server     the control plane's HTTP URL, for files (default: from a ws/wss --url) (ROOST_SERVER)
-  --health-port serve GET /health and /status on 127.0.0.1:PORT (default: none)  (ROOST_AGENT_HEALTH_PORT)`;
+  --health-port serve GET /health and /status on 127.0.0.1:PORT (default: none)  (ROOST_AGENT_HEALTH_PORT)
+  --hook-start, --hook-before-job, --hook-after-job, --hook-stop  commands run through sh at
+               agent start, before a job (non-zero exit refuses it), after a job, at agent stop
+               (ROOST_HOOK_START, ...); ROOST_JOB_ID, ROOST_TASK_ID, ... describe the job
+  --secrets-file NAME=value lines for {{ secret('NAME') }}, mode 0600 (ROOST_SECRETS_FILE);
+               ROOST_SECRET_NAME variables count too. Values never reach the control plane.
+  --prefetch   slots of offline-capable jobs to hold beyond --slots, so that they run
+               even if the link drops (default 0)                                  (ROOST_AGENT_PREFETCH)
+  --once       ephemeral: run one job, deliver its result, exit 0 (one slot)
+  --ca-file    PEM certificates to trust for mqtts:// and wss:// (a private CA)   (ROOST_CA_FILE)
+WebSocket URLs honour HTTPS_PROXY (wss://), HTTP_PROXY (ws://) and NO_PROXY.`;
 
 const configError = (message: string) => new RoostError('ROOST_CONFIG', message);
 
@@ -79,6 +101,14 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         'agent-id': { type: 'string' },
         'health-port': { type: 'string' },
         server: { type: 'string' },
+        'ca-file': { type: 'string' },
+        once: { type: 'boolean' },
+        prefetch: { type: 'string' },
+        'secrets-file': { type: 'string' },
+        'hook-start': { type: 'string' },
+        'hook-before-job': { type: 'string' },
+        'hook-after-job': { type: 'string' },
+        'hook-stop': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -125,12 +155,20 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
   } catch (error) {
     throw configError((error as Error).message.replace(/^--url/, url.source));
   }
+  const caFile = pick('ca-file', 'ROOST_CA_FILE');
+  const secretsFile = pick('secrets-file', 'ROOST_SECRETS_FILE');
   return {
+    ...(secretsFile.value ? { secrets: readSecretsFile(secretsFile.value, secretsFile.source) } : {}),
+    ...(caFile.value ? { tls: { ca: readCaFile(caFile.value, caFile.source) } } : {}),
     url: url.value,
     secret: secret.value,
     name: pick('name', 'ROOST_AGENT_NAME').value ?? enrolled?.name ?? hostname(),
     labels: labels.value ? parseLabels(labels.value, labels.source) : {},
-    slots: slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
+    // --once runs one job: one slot, so the control plane never leases it a second
+    slots: values.once ? 1 : slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
+    once: values.once === true,
+    prefetch: values.once ? 0 : parsePrefetch(pick('prefetch', 'ROOST_AGENT_PREFETCH')),
+    hooks: readHooks(pick),
     dataDir,
     agentId: agentId.value ?? enrolled?.agentId,
     // an enrolled agent reaches the HTTP API (file transfers) where it registered
@@ -148,4 +186,37 @@ export function parseHealthPort(given: { value: string | undefined; source: stri
     throw configError(`${given.source}: "${given.value}" is not a port between 1 and 65535`);
   }
   return port;
+}
+
+/** The certificates of --ca-file: a readable file holding at least one PEM certificate. */
+function readCaFile(path: string, source: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw configError(`${source}: cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw configError(`${source}: "${path}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return text;
+}
+
+/** The hook commands from --hook-NAME or ROOST_HOOK_NAME (e.g. ROOST_HOOK_BEFORE_JOB). */
+function readHooks(pick: (flag: string, variable: string) => { value: string | undefined }): AgentHooks {
+  const hooks: AgentHooks = {};
+  for (const name of Object.values(HookName)) {
+    const { value } = pick(`hook-${name}`, `ROOST_HOOK_${name.toUpperCase().replace('-', '_')}`);
+    if (value?.trim()) hooks[name] = value;
+  }
+  return hooks;
+}
+
+function parsePrefetch(given: { value: string | undefined; source: string }): number {
+  if (given.value === undefined || given.value === '') return 0;
+  const n = Number(given.value);
+  if (!/^\d+$/.test(given.value.trim()) || n > 4096) {
+    throw configError(`${given.source}: "${given.value}" is not a whole number of slots between 0 and 4096`);
+  }
+  return n;
 }

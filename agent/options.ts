@@ -1,6 +1,8 @@
 // The Agent's options, and the environments it derives from them (expression `envs`, child processes).
 import type { AgentBuffer } from './buffer/types.ts';
+import type { AgentHooks } from './hooks.ts';
 import type { Logger } from './logger.ts';
+import { SECRET_ENV_PREFIX } from './secrets.ts';
 import type { BackoffPolicy } from './transport/backoff.ts';
 import type { AgentTransport } from './transport/types.ts';
 
@@ -27,6 +29,14 @@ export interface AgentOptions {
   helloRetryMs?: number;
   /** tell the control plane not to send new work */
   maintenance?: boolean;
+  /** slots of offline-capable jobs it may hold beyond `slots`, to run if cut off (default 0) */
+  prefetch?: number;
+  /** ephemeral: run one job, deliver its result, then stop */
+  once?: boolean;
+  /** secrets from --secrets-file; ROOST_SECRET_* variables of `env` are added (and win) */
+  secrets?: Record<string, string>;
+  /** commands run at start, before and after each job, and at stop (see hooks.ts) */
+  hooks?: AgentHooks;
   /** time a killed task's process group gets between SIGTERM and SIGKILL (default 5 s) */
   killGraceMs?: number;
   backoff?: BackoffPolicy;
@@ -51,13 +61,13 @@ export function expressionEnvs(env: Record<string, string | undefined>): Record<
 }
 
 /** Variables a task's processes must not inherit from the agent. */
-const WITHHELD = new Set(['ROOST_AGENT_SECRET', 'ROOST_TOKEN', 'ROOST_ADMIN_TOKEN']);
+const WITHHELD = new Set(['ROOST_AGENT_SECRET', 'ROOST_TOKEN', 'ROOST_ADMIN_TOKEN', 'ROOST_SECRETS_FILE']);
 
-/** The agent's own environment for child processes, without its credentials. */
+/** The agent's own environment for child processes, without its credentials and local secrets. */
 export function childEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && !WITHHELD.has(key)) out[key] = value;
+    if (value !== undefined && !WITHHELD.has(key) && !key.startsWith(SECRET_ENV_PREFIX)) out[key] = value;
   }
   return out;
 }

@@ -4,12 +4,21 @@ import { type AgentBuffer, logsKey, type OutboxEntry } from './buffer/types.ts';
 import type { Logger } from './logger.ts';
 import type { Runner } from './runner/runner.ts';
 import type { AgentTransport, TransportHandlers } from './transport/types.ts';
-import { ackEnvelope, ackMessages, heartbeatMessage, helloMessage, toRef } from './up-messages.ts';
+import {
+  ackEnvelope,
+  ackMessages,
+  heartbeatMessage,
+  helloMessage,
+  refusalMessage,
+  toRef,
+} from './up-messages.ts';
 
 export interface SessionDeps {
   agentId: string;
   name: string;
   labels: Record<string, string>;
+  /** slots of offline-capable jobs it may hold beyond its slots */
+  prefetch?: number;
   transport: AgentTransport;
   buffer: AgentBuffer;
   runner: Runner;
@@ -27,6 +36,12 @@ export interface SessionDeps {
   recover(): Promise<void>;
   /** keeps a rotated credential durably; undefined when this agent cannot (not enrolled) */
   storeCredential: ((credential: string) => Promise<void>) | undefined;
+  /** the control plane turned maintenance mode on or off */
+  setMaintenance(enabled: boolean): void;
+  /** the before-job hook: a job it refuses is handed back to the control plane */
+  beforeJob?: (job: Job) => Promise<{ ok: boolean; reason?: string }>;
+  /** a new job was stored and handed to the runner */
+  taken(job: Job): void;
   /** something a drain waits on changed (outbox acknowledged, connection lost, welcomed) */
   changed(): void;
 }
@@ -36,6 +51,7 @@ export class Session {
   readonly #log: Logger;
   #welcomed = false;
   #recovered = false;
+  #connectionChangedAt = new Date();
   #heartbeat: NodeJS.Timeout | undefined;
   #helloRetry: NodeJS.Timeout | undefined;
   #acks: JobRef[] = [];
@@ -43,6 +59,11 @@ export class Session {
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#log = deps.logger;
+  }
+
+  /** When the agent was last welcomed or last lost its connection (or started). */
+  get connectionChangedAt(): Date {
+    return this.#connectionChangedAt;
   }
 
   /** Welcomed on the current connection: results and logs may flow. */
@@ -106,13 +127,15 @@ export class Session {
   async #sayHello(sessionId: string): Promise<void> {
     const { buffer, transport, runner } = this.#deps;
     if (transport.sessionId !== sessionId || this.#welcomed) return;
-    const held = (await buffer.heldJobs()).map((entry) => entry.job);
+    // finished jobs too: their result waits in the outbox, and the control plane must keep the lease for it
+    const held = (await buffer.unsettledJobs()).map((entry) => entry.job);
     const hello = helloMessage({
       agentId: this.#deps.agentId,
       sessionId,
       name: this.#deps.name,
       labels: this.#deps.labels,
       slots: runner.slots,
+      ...(this.#deps.prefetch ? { prefetch: this.#deps.prefetch } : {}),
       maintenance: this.#deps.maintenance(),
       held,
     });
@@ -125,6 +148,7 @@ export class Session {
   }
 
   #disconnected(): void {
+    this.#connectionChangedAt = new Date();
     this.close();
     this.#deps.changed();
   }
@@ -134,10 +158,22 @@ export class Session {
       this.#log.warn('refused a job while stopping', { jobId: job.jobId, attempt: job.attempt });
       return;
     }
+    const { beforeJob } = this.#deps;
+    if (beforeJob && !(await this.#deps.buffer.getJob(job))) {
+      const hook = await beforeJob(job);
+      if (!hook.ok) {
+        const reason = `its before-job hook ${hook.reason ?? 'failed'}`;
+        this.#log.warn('refused a job', { jobId: job.jobId, attempt: job.attempt, reason });
+        await this.#deps.transport.publish('ack', refusalMessage(job, reason));
+        return;
+      }
+    }
     const isNew = await this.#deps.buffer.putJob(job);
     this.#queueAck(job);
-    if (isNew) this.#deps.runner.submit(job);
-    else this.#log.debug('acknowledged a job it already holds', { jobId: job.jobId, attempt: job.attempt });
+    if (isNew) {
+      this.#deps.runner.submit(job);
+      this.#deps.taken(job);
+    } else this.#log.debug('acknowledged a job it already holds', { jobId: job.jobId, attempt: job.attempt });
   }
 
   /** Acks of jobs stored in the same turn of the event loop go out as one message. */
@@ -190,6 +226,11 @@ export class Session {
         if (!runner.kill(control, control.reason))
           this.#log.info('asked to kill a job it does not run', { jobId: control.jobId });
         return;
+      case 'maintenance':
+        this.#log.info(`maintenance mode ${control.enabled ? 'on' : 'off'}, set by the control plane`);
+        this.#deps.setMaintenance(control.enabled);
+        this.heartbeat();
+        return;
       case 'heartbeatAck':
         await Promise.all(control.drop.map((ref) => this.#drop(ref)));
         return;
@@ -203,6 +244,7 @@ export class Session {
     clearTimeout(this.#helloRetry);
     await Promise.all(welcome.drop.map((ref) => this.#drop(ref)));
     this.#welcomed = true;
+    this.#connectionChangedAt = new Date();
     this.#log.info('welcomed', { sessionId: welcome.sessionId, dropped: welcome.drop.length });
     for (const entry of await this.#deps.buffer.pendingOutbox()) this.publish(entry);
     const interval = Math.min(

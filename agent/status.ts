@@ -14,6 +14,10 @@ export interface AgentStatus {
   state: AgentState;
   /** connected and welcomed by the control plane */
   connected: boolean;
+  /** when `connected` last changed (ISO 8601) */
+  since?: string;
+  /** takes no new job (maintenance mode, draining or stopping) */
+  maintenance: boolean;
   slotsInUse: number;
   slots: number;
   /** jobs held in the inbox (not finished) */

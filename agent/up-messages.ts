@@ -27,3 +27,8 @@ export function ackMessages(jobs: readonly JobRef[], max = 4096): Ack[] {
     out.push({ ...envelope(), jobs: jobs.slice(i, i + max).map(toRef) });
   return out;
 }
+
+/** The Ack that hands a job back: the agent's before-job hook refused it. */
+export function refusalMessage(ref: JobRef, reason: string): Ack {
+  return { ...envelope(), jobs: [], refused: [{ ...toRef(ref), reason: reason.slice(0, 1024) }] };
+}

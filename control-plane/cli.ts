@@ -51,7 +51,10 @@ async function run(argv: string[], out: Out): Promise<number> {
     case 'server':
       return serverCommand(sub, rest, out);
     case 'agent': {
-      if (sub !== undefined && AGENT_ADMIN_COMMANDS.has(sub)) return agentAdminCommand(argv.slice(1), out);
+      // `agent maintenance on|off` asks the agent on this host; `agent maintenance ID on|off` the control plane
+      const local = sub === 'maintenance' && (argv[2] === 'on' || argv[2] === 'off');
+      if (sub !== undefined && AGENT_ADMIN_COMMANDS.has(sub) && !local)
+        return agentAdminCommand(argv.slice(1), out);
       const { agentMain } = await import('../agent/index.ts');
       await agentMain(argv.slice(1));
       return 0;

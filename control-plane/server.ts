@@ -153,6 +153,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             agentVersions: parseVersionRange(config.agentVersions, 'ROOST_AGENT_VERSIONS (--agent-versions)'),
           }
         : {}),
+      offlineGraceMs: config.offlineGraceMs,
     });
     executor.on('committed', (committed) => {
       if (committed.jobs.length) dispatcher.jobsCreated(committed.jobs);
@@ -196,6 +197,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           bundleDir: join(PACKAGE_ROOT, 'dist'),
           runtimesDir: resolve(config.runtimesDir ?? join(dataDir, 'runtimes')),
         },
+        setAgentMaintenance: (agentId, enabled) => dispatcher.setMaintenance(agentId, enabled),
       },
       { host: config.host, port: config.port, auth, tls },
     );

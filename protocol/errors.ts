@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   ROOST_PROTOCOL: 'A message between agent and control plane broke the protocol.',
   ROOST_LEASE_MISMATCH: 'A result did not match the current lease of its job (agent, job, attempt).',
   ROOST_CONFIG: 'A configuration value is missing or invalid.',
+  ROOST_JOB_REFUSED: 'An agent refused the job (its before-job hook failed); the job goes to another agent.',
+  ROOST_HOOK_FAILED: 'An agent hook (start) failed, so the agent did not start; the message says how.',
   ROOST_INTERNAL: 'An unexpected failure inside Roost; the logs hold the detail.',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -41,6 +41,8 @@ export const Hello = Type.Object({
   labels: Labels,
   slots: Type.Integer({ minimum: 1, maximum: 4096 }),
   maintenance: Type.Boolean(),
+  /** offline-capable jobs (in slots) it may hold beyond its slots, to run if cut off (default 0) */
+  prefetch: Type.Optional(Type.Integer({ minimum: 0, maximum: 4096 })),
   /** jobs in the agent's inbox that it still holds (after a restart or a reconnect) */
   held: Type.Array(JobRef, { maxItems: 4096 }),
 });
@@ -55,8 +57,19 @@ export const Heartbeat = Type.Object({
 });
 export type Heartbeat = Static<typeof Heartbeat>;
 
-/** The agent has stored these jobs in its inbox. */
-export const Ack = Type.Object({ ...Envelope, jobs: Type.Array(JobRef, { minItems: 1, maxItems: 4096 }) });
+/**
+ * The agent has stored `jobs` in its inbox; it refused `refused` (its before-job hook said no): the
+ * control plane gives those to another agent.
+ */
+export const Ack = Type.Object({
+  ...Envelope,
+  jobs: Type.Array(JobRef, { maxItems: 4096 }),
+  refused: Type.Optional(
+    Type.Array(Type.Object({ ...JobRef.properties, reason: Type.String({ maxLength: 1024 }) }), {
+      maxItems: 4096,
+    }),
+  ),
+});
 export type Ack = Static<typeof Ack>;
 
 export const LogLine = Type.Object({
@@ -123,6 +136,11 @@ export const Job = Type.Object({
   task: Type.Record(Type.String(), Type.Unknown()),
   /** the variables the task's expressions are rendered with (flow, execution, inputs, outputs, ...) */
   context: Type.Record(Type.String(), Type.Unknown()),
+  /**
+   * a child of a WorkingDirectory: run in the directory shared by the task runs of WorkingDirectory
+   * task run `id` (kept between jobs), and remove it once `last` (its last child) succeeds
+   */
+  workingDirectory: Type.Optional(Type.Object({ id: Id, last: Type.Boolean() })),
 });
 export type Job = Static<typeof Job>;
 
@@ -174,6 +192,12 @@ export const HeartbeatAck = Type.Object({
   /** running jobs whose lease this agent no longer holds */
   drop: Type.Array(JobRef),
 });
+/** Maintenance mode set from the control plane: the agent takes no new job while `enabled`. */
+export const Maintenance = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('maintenance'),
+  enabled: Type.Boolean(),
+});
 /** A newer session of the same agent connected; this one must stop. */
 export const Superseded = Type.Object({ ...Envelope, kind: Type.Literal('superseded'), sessionId: Id });
 
@@ -195,6 +219,7 @@ export const Control = Type.Union([
   HeartbeatAck,
   Superseded,
   Credential,
+  Maintenance,
 ]);
 export type Control = Static<typeof Control>;
 export type Welcome = Static<typeof Welcome>;

@@ -83,6 +83,22 @@ export function bufferContract(name: string, harness: BufferHarness): void {
       expect((await buffer.getJob(job))?.logChunks).toBe(2);
     });
 
+    it('still answers for a finished job until its result is acknowledged', async () => {
+      const waiting = makeJob();
+      const done = makeJob();
+      for (const job of [waiting, done]) {
+        await buffer.putJob(job);
+        await buffer.markRunning(job);
+      }
+      await buffer.finishJob(done, undefined, makeResult(done));
+      expect((await buffer.unsettledJobs()).map((e) => [e.job.jobId, e.state])).toEqual([
+        [waiting.jobId, 'running'],
+        [done.jobId, 'finished'],
+      ]);
+      await buffer.acknowledgeResult(done);
+      expect((await buffer.unsettledJobs()).map((e) => e.job.jobId)).toEqual([waiting.jobId]);
+    });
+
     it('drops an acknowledged result but remembers the job, so a late redelivery is not new', async () => {
       const job = makeJob();
       await buffer.putJob(job);

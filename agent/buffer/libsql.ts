@@ -42,6 +42,7 @@ const SQL = {
   getJob: 'SELECT job, state, log_chunks FROM inbox WHERE job_id = ? AND attempt = ?',
   setState: 'UPDATE inbox SET state = ? WHERE job_id = ? AND attempt = ?',
   held: 'SELECT job, state, log_chunks FROM inbox WHERE state IN (?, ?) ORDER BY seq',
+  unsettled: 'SELECT job, state, log_chunks FROM inbox WHERE state <> ? ORDER BY seq',
   acknowledge:
     'UPDATE inbox SET state = ?, seq = (SELECT max(seq) + 1 FROM inbox) WHERE job_id = ? AND attempt = ?',
   pruneAcknowledged: `DELETE FROM inbox WHERE state = ?1 AND seq <= (
@@ -126,6 +127,11 @@ export class LibsqlBuffer implements AgentBuffer {
 
   async heldJobs(): Promise<InboxEntry[]> {
     const rs = await this.#db.execute({ sql: SQL.held, args: [InboxState.accepted, InboxState.running] });
+    return rs.rows.map(toEntry);
+  }
+
+  async unsettledJobs(): Promise<InboxEntry[]> {
+    const rs = await this.#db.execute({ sql: SQL.unsettled, args: [InboxState.acknowledged] });
     return rs.rows.map(toEntry);
   }
 

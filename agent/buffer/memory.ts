@@ -54,6 +54,11 @@ export class MemoryBuffer implements AgentBuffer {
       .map(copy);
   }
 
+  async unsettledJobs(): Promise<InboxEntry[]> {
+    this.#check();
+    return [...this.#inbox.values()].filter((e) => e.state !== InboxState.acknowledged).map(copy);
+  }
+
   async removeJob(ref: JobRef): Promise<void> {
     this.#check();
     this.#inbox.delete(refKey(ref));

@@ -50,6 +50,11 @@ export interface AgentBuffer {
   markFinished(ref: JobRef): Promise<void>;
   /** Inbox jobs not finished (accepted or running), in the order they were accepted. */
   heldJobs(): Promise<InboxEntry[]>;
+  /**
+   * Inbox jobs whose result the control plane has not acknowledged (accepted, running or finished), in
+   * the order they were accepted: what the agent still answers for when it says Hello.
+   */
+  unsettledJobs(): Promise<InboxEntry[]>;
   removeJob(ref: JobRef): Promise<void>;
   /** Removes a job from the inbox and every outbox entry of that attempt, in one transaction. */
   forgetJob(ref: JobRef): Promise<void>;

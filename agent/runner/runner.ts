@@ -7,6 +7,7 @@ import type { Job, JobRef, Logs, Result } from '../../protocol/messages.ts';
 import type { ResultState } from '../../protocol/states.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { Logger } from '../logger.ts';
+import { SecretMask } from '../secrets.ts';
 import type { FileClient } from '../tasks/files/client.ts';
 import { TaskRegistry } from '../tasks/registry.ts';
 import type { TaskOutcome } from '../tasks/types.ts';
@@ -36,6 +37,8 @@ export interface RunnerOptions {
   files?: FileClient;
   flushIntervalMs?: number;
   maxLinesPerChunk?: number;
+  /** the agent's own secret store, for `{{ secret('NAME') }}` */
+  secrets?: { get(name: string): string };
 }
 
 interface Attempt {
@@ -161,6 +164,9 @@ export class Runner {
       maxLines: this.#options.maxLinesPerChunk,
       flushIntervalMs: this.#options.flushIntervalMs,
     });
+    // the values of the secrets this job resolves, masked in all it reports
+    const mask = new SecretMask();
+    const secrets = this.#options.secrets;
     const { ctx, prepare, cleanup } = createTaskContext({
       job,
       renderer: this.#options.renderer,
@@ -169,8 +175,17 @@ export class Runner {
       workRoot: this.#options.workRoot ?? join(tmpdir(), 'roost-agent-work'),
       killGraceMs: this.#options.killGraceMs ?? 5_000,
       signal: attempt.abort.signal,
-      log: (level, message) => stream.add(level, message),
       ...(this.#options.files ? { files: this.#options.files.forJob(job, attempt.abort.signal) } : {}),
+      log: (level, message) => stream.add(level, mask.mask(message)),
+      ...(secrets
+        ? {
+            secret: (name: string) => {
+              const value = secrets.get(name);
+              mask.add(value);
+              return value;
+            },
+          }
+        : {}),
     });
     let outcome: Outcome;
     try {
@@ -182,7 +197,10 @@ export class Runner {
       const failure = RoostError.from(error);
       outcome = this.#failure(failure.message, failure.code === 'ROOST_INTERNAL' ? undefined : failure.code);
     }
-    await cleanup().catch((error) => this.#log.warn('could not remove a working directory', { error }));
+    const succeeded = !attempt.abort.signal.aborted && (outcome.state ?? 'SUCCESS') !== 'FAILED';
+    await cleanup(succeeded).catch((error) =>
+      this.#log.warn('could not remove a working directory', { error }),
+    );
     if (attempt.abort.signal.aborted) {
       stream.add('WARN', `killed: ${attempt.killReason}`);
       outcome = {
@@ -192,6 +210,7 @@ export class Runner {
       };
     }
     this.#queue.release(job.slots);
+    outcome = mask.maskDeep(outcome);
     await this.#report(attempt, startedAt, await stream.finish(), outcome, stream.chunks);
   }
 

@@ -1,5 +1,5 @@
 // Builds the TaskContext of one job attempt: rendering with the job's context, logging, kill signal, files.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, LogLevel } from '../../protocol/messages.ts';
 import { type JobFiles, NO_FILES } from '../tasks/files/client.ts';
@@ -10,7 +10,10 @@ export interface Renderer {
   renderDeep(
     value: unknown,
     context: Record<string, unknown>,
-    options?: { where?: string; functions?: { read?: (uri: string) => string } },
+    options?: {
+      where?: string;
+      functions?: { read?: (uri: string) => string; secret?: (name: string) => string };
+    },
   ): unknown;
 }
 
@@ -26,6 +29,8 @@ export interface TaskContextOptions {
   log(level: LogLevel, message: string): void;
   /** internal storage as this attempt may use it (none: every operation fails saying why) */
   files?: JobFiles;
+  /** `{{ secret('NAME') }}`: from the agent's own store */
+  secret?: (name: string) => string;
 }
 
 /** The largest file `read()` returns, in bytes (the expression engine's output bound is 10 M characters). */
@@ -43,8 +48,26 @@ export interface AttemptContext {
   ctx: TaskContext;
   /** Fetches the files the task's expressions `read()`, so that rendering (synchronous) finds them. */
   prepare(): Promise<void>;
-  /** Removes the working directory if one was made. */
-  cleanup(): Promise<void>;
+  /**
+   * Removes the working directory if one was made; a WorkingDirectory's shared one only after its last
+   * child `succeeded` (a retry of an earlier one needs it).
+   */
+  cleanup(succeeded?: boolean): Promise<void>;
+}
+
+const SHARED_PREFIX = 'wd-';
+/** A WorkingDirectory's directory left behind (its group failed, or was killed) goes after this long. */
+export const SHARED_DIRECTORY_MAX_AGE_MS = 24 * 3600_000;
+
+/** Removes shared directories untouched for longer than `maxAgeMs`. */
+export async function removeStaleSharedDirectories(workRoot: string, now: number, maxAgeMs: number) {
+  const names = await readdir(workRoot).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(SHARED_PREFIX)) continue;
+    const path = join(workRoot, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && now - info.mtimeMs > maxAgeMs) await rm(path, { recursive: true, force: true });
+  }
 }
 
 export function createTaskContext(options: TaskContextOptions): AttemptContext {
@@ -52,6 +75,7 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
   const variables = renderContext(job, options.envs);
   const taskId = typeof job.task.id === 'string' ? job.task.id : job.taskRunId;
   let directory: Promise<string> | undefined;
+  const shared = job.workingDirectory;
   const files = options.files ?? NO_FILES;
   // read() is synchronous in expressions: files are fetched by prepare(), then served from here
   const fetched = new Map<string, string | Error>();
@@ -63,10 +87,12 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
     missing.add(uri);
     throw new Error(`${uri} was not fetched before rendering`);
   };
+  // secret() resolves from the agent's own store (see agent/secrets.ts)
+  const functions = { read, ...(options.secret ? { secret: options.secret } : {}) };
   const render = (value: unknown, property: string): unknown =>
     renderer.renderDeep(value, variables, {
       where: `task ${taskId} property '${property}'`,
-      functions: { read },
+      functions,
     });
   const ctx: TaskContext = {
     task: job.task,
@@ -88,6 +114,14 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
     env: options.childEnv,
     killGraceMs: options.killGraceMs,
     workingDirectory() {
+      if (shared) {
+        // one directory for every child of the WorkingDirectory: kept between its jobs
+        const path = join(options.workRoot, `${SHARED_PREFIX}${shared.id}`.replace(/[^\w.-]/g, '_'));
+        directory ??= removeStaleSharedDirectories(options.workRoot, Date.now(), SHARED_DIRECTORY_MAX_AGE_MS)
+          .then(() => mkdir(path, { recursive: true, mode: 0o700 }))
+          .then(() => path);
+        return directory;
+      }
       const path = join(options.workRoot, `${job.jobId}-${job.attempt}`.replace(/[^\w.-]/g, '_'));
       directory ??= rm(path, { recursive: true, force: true })
         .then(() => mkdir(path, { recursive: true, mode: 0o700 }))
@@ -102,7 +136,7 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
       for (let round = 0; round < MAX_READ_ROUNDS; round++) {
         missing.clear();
         try {
-          renderer.renderDeep(job.task, variables, { functions: { read } });
+          renderer.renderDeep(job.task, variables, { functions });
         } catch {
           // errors surface when the task renders its properties; here only the files asked for matter
         }
@@ -115,8 +149,8 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
         }
       }
     },
-    async cleanup() {
-      if (!directory) return;
+    async cleanup(succeeded) {
+      if (!directory || (shared && !(shared.last && succeeded === true))) return;
       const path = await directory.catch(() => undefined);
       if (path) await rm(path, { recursive: true, force: true });
     },

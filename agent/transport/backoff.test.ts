@@ -5,6 +5,7 @@ import {
   DEFAULT_BACKOFF,
   ReconnectSchedule,
   reconnectDelayMs,
+  spreadDelayMs,
 } from './backoff.ts';
 
 describe('reconnect backoff', () => {
@@ -41,7 +42,21 @@ describe('reconnect backoff', () => {
       schedule.nextDelayMs(100),
     ];
     expect(failing).toEqual([125, 250, 500]);
-    expect(schedule.nextDelayMs(60_000)).toBe(125);
+    // a stable session dropped: the first redial is spread over spreadMs (3 s), then backoff again
+    expect(schedule.nextDelayMs(60_000)).toBe(1500);
     expect(schedule.attempt).toBe(1);
+    expect(schedule.nextDelayMs(undefined)).toBe(250);
+  });
+
+  it('spreads the first redial after a mass disconnect over spreadMs, never above the cap', () => {
+    expect(spreadDelayMs(() => 0)).toBe(0);
+    expect(spreadDelayMs(() => 0.999_999)).toBe(2999);
+    expect(spreadDelayMs(() => 0.5, { baseMs: 100, capMs: 1_000, stableAfterMs: 1, spreadMs: 60_000 })).toBe(
+      500,
+    );
+    expect(spreadDelayMs(() => 0.5, { baseMs: 100, capMs: 1_000, stableAfterMs: 1 })).toBe(50);
+    // a thousand agents that lost the control plane at once redial across the window, not together
+    const delays = Array.from({ length: 1000 }, (_, i) => spreadDelayMs(() => i / 1000));
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(2900);
   });
 });

@@ -1,4 +1,6 @@
-// Reconnect schedule: exponential backoff with full jitter, reset once a connection has proven stable.
+// Reconnect schedule: exponential backoff with full jitter, reset once a connection has proven stable,
+// and a wider random spread for the first redial after a stable connection drops: that is what a
+// control plane restart looks like, and every agent of the fleet lost its connection at once.
 
 export interface BackoffPolicy {
   /** delay ceiling of the first retry */
@@ -7,9 +9,16 @@ export interface BackoffPolicy {
   capMs: number;
   /** a connection that lasted this long resets the schedule */
   stableAfterMs: number;
+  /** the first redial after a stable connection dropped waits a uniform [0, spreadMs) (default: baseMs) */
+  spreadMs?: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 250, capMs: 30_000, stableAfterMs: 10_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  baseMs: 250,
+  capMs: 30_000,
+  stableAfterMs: 10_000,
+  spreadMs: 3_000,
+};
 
 /** The ceiling for retry number `attempt` (0-based): base * 2^attempt, never above the cap. */
 export function backoffCeilingMs(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
@@ -42,6 +51,15 @@ export function attemptAfterClose(
   return connectedForMs !== undefined && connectedForMs >= policy.stableAfterMs ? 0 : attempt;
 }
 
+/** The first redial after a stable connection dropped: uniform in [0, spreadMs), never above the cap. */
+export function spreadDelayMs(
+  random: () => number = Math.random,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+): number {
+  const r = Math.min(Math.max(random(), 0), 1);
+  return Math.floor(r * Math.min(policy.capMs, Math.max(policy.spreadMs ?? 0, policy.baseMs)));
+}
+
 /** Holds the retry count between attempts; all timing comes from the pure functions above. */
 export class ReconnectSchedule {
   #attempt = 0;
@@ -60,7 +78,10 @@ export class ReconnectSchedule {
   /** Call when a connection closes; returns how long to wait before dialling again. */
   nextDelayMs(connectedForMs: number | undefined): number {
     this.#attempt = attemptAfterClose(this.#attempt, connectedForMs, this.#policy);
-    const delay = reconnectDelayMs(this.#attempt, this.#random, this.#policy);
+    const stableDropped = this.#attempt === 0 && connectedForMs !== undefined;
+    const delay = stableDropped
+      ? spreadDelayMs(this.#random, this.#policy)
+      : reconnectDelayMs(this.#attempt, this.#random, this.#policy);
     this.#attempt++;
     return delay;
   }

@@ -1,5 +1,6 @@
 // The agent's MQTT connection: one fresh client per session, TCP_NODELAY, jittered reconnects, validated input.
 import type { Socket } from 'node:net';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { newId } from '../../protocol/ids.ts';
 import type { Status, UpMessage } from '../../protocol/messages.ts';
@@ -21,6 +22,8 @@ export interface MqttTransportOptions {
   connectTimeoutMs?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
+  /** HTTP proxy for ws:// and wss:// (CONNECT); see proxy.ts for how it is chosen */
+  proxy?: string;
 }
 
 const STOP_TIMEOUT_MS = 2_000;
@@ -128,7 +131,12 @@ export class MqttTransport implements AgentTransport {
       },
     };
     const url = brokerUrl(this.#options.url);
-    this.#log.debug('dialling', { url: url.replace(/\/\/[^@/]*@/, '//***@') });
+    const { proxy } = this.#options;
+    const ca = this.#options.tls?.ca;
+    if (proxy && url.startsWith('ws')) {
+      options.wsOptions = { agent: new HttpsProxyAgent(proxy, ca ? { ca } : {}) };
+    }
+    this.#log.debug('dialling', { url: url.replace(/\/\/[^@/]*@/, '//***@'), proxy: Boolean(proxy) });
     const client = mqtt.connect(url, options);
     this.#client = client;
     const current = () => this.#client === client && !this.#stopping;

@@ -100,6 +100,7 @@ export class AgentMessages {
       name: hello.name,
       labels,
       slots: hello.slots,
+      ...(hello.prefetch ? { prefetch: hello.prefetch } : {}),
       maintenance: hello.maintenance,
       adminMaintenance: agent?.adminMaintenance ?? false,
       membership: d.membership(labels),
@@ -143,6 +144,13 @@ export class AgentMessages {
     const d = this.d;
     const session = d.sessions.get(agentId);
     if (!session || session.sessionId !== beat.sessionId) return;
+    if (session.maintenance !== beat.maintenance) {
+      // set before anything awaits: a result that follows this heartbeat must not lease new work
+      session.maintenance = beat.maintenance;
+      await d.repository.agents.setMaintenance(agentId, beat.maintenance);
+      d.logger.info({ agentId, maintenance: beat.maintenance }, 'agent maintenance mode changed');
+      if (!beat.maintenance) session.silent = true; // wakes dispatch just below
+    }
     if (session.silent) {
       session.silent = false;
       d.queued.addMembership(session.membership);
@@ -154,8 +162,41 @@ export class AgentMessages {
     d.publish(agentId, 'control', { ...d.envelope(), kind: 'heartbeatAck', drop });
   }
 
-  private async ack(_agentId: string, _ack: Ack): Promise<void> {
-    // Receipt is informative: the lease, renewed by heartbeats, is what keeps a job with its agent.
+  /**
+   * Receipt is informative: the lease, renewed by heartbeats, is what keeps a job with its agent. A
+   * refused job (the agent's before-job hook said no) ends its attempt and is queued again as the next
+   * attempt, for another agent: this one is never offered it again.
+   */
+  private async ack(agentId: string, ack: Ack): Promise<void> {
+    const refused = ack.refused ?? [];
+    if (!refused.length) return;
+    const d = this.d;
+    const session = d.sessions.get(agentId);
+    const now = d.now();
+    await d.repository.transaction(async (tx) => {
+      for (const job of await tx.jobs.leasedBy(agentId)) {
+        const refusal = refused.find((r) => r.jobId === job.id && r.attempt === job.attempt);
+        if (!refusal) continue;
+        const error = {
+          message: `agent ${session?.name ?? agentId} refused the job: ${refusal.reason}`,
+          code: 'ROOST_JOB_REFUSED',
+        };
+        await tx.executions.endLastAttempt(job.taskRunId, {
+          state: 'FAILED',
+          endDate: now.toISOString(),
+          error,
+        });
+        await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: job.agentLost });
+        d.queued.add(job.workerGroup, job.slots);
+        if (session) {
+          session.leases.delete(job.id);
+          session.refused ??= new Set();
+          session.refused.add(job.id);
+        }
+        d.logger.info({ agentId, jobId: job.id, reason: refusal.reason }, 'agent refused a job');
+      }
+    });
+    d.dispatchSoon();
   }
 
   /** Stores a log chunk once, if the agent holds (or held) that job's attempt. */

@@ -48,6 +48,8 @@ export interface DispatcherOptions {
   /** how results and failures reach the executor (inline when one runs in this process) */
   executor: ExecutorLink;
   leaseMs?: number;
+  /** how long past its lease an offline-capable job stays with an agent that is out of reach (default 1 h) */
+  offlineGraceMs?: number;
   heartbeatIntervalMs?: number;
   /** agent versions accepted (default: any) */
   agentVersions?: VersionRange;
@@ -72,6 +74,7 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly messages: AgentMessages;
   readonly leaseMs: number;
+  readonly offlineGraceMs: number;
   readonly heartbeatIntervalMs: number;
   readonly maxAgentLost: number;
   readonly now: () => Date;
@@ -82,6 +85,7 @@ export class Dispatcher {
 
   constructor(readonly options: DispatcherOptions) {
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.offlineGraceMs = options.offlineGraceMs ?? 3_600_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(this.leaseMs / 3));
     this.maxAgentLost = options.maxAgentLost ?? 2;
     this.now = options.now ?? (() => new Date());
@@ -159,8 +163,10 @@ export class Dispatcher {
 
   /** Jobs just committed in this process: fail those that must not wait, and dispatch the rest now. */
   jobsCreated(jobs: readonly NewJob[]): void {
-    const mustNotWait = jobs.filter(
-      (j) => j.fallback && j.fallback !== 'WAIT' && !this.sessions.groupHasAgents(j.workerGroup ?? null),
+    const mustNotWait = jobs.filter((j) =>
+      j.pinnedAgentId
+        ? !this.sessions.get(j.pinnedAgentId) // its WorkingDirectory's agent is gone
+        : j.fallback && j.fallback !== 'WAIT' && !this.sessions.groupHasAgents(j.workerGroup ?? null),
     );
     if (mustNotWait.length)
       this.track(
@@ -238,15 +244,27 @@ export class Dispatcher {
         if (this.state !== 'running') return;
         if (!this.queued.mayHave(session.membership)) continue;
         if (await this.leaseTo(session)) granted++;
-        else this.queued.clear(session.membership, this.sessions.freeSlots(session) === session.slots);
+        // an agent that refused jobs may leave queued ones that others of its groups can take
+        else if (!session.refused?.size)
+          this.queued.clear(session.membership, this.sessions.freeSlots(session) === session.slots);
       }
       if (!granted) return;
     }
   }
 
+  /**
+   * Leases the next job the session may take to it: one that fits its free slots or, for an agent that
+   * prefetches, an offline-capable one beyond them (it waits on the agent, and runs there even if the
+   * link drops).
+   */
   private async leaseTo(session: AgentSession): Promise<boolean> {
     const free = this.sessions.freeSlots(session);
-    if (free < 1) return false;
+    if (free >= 1 && (await this.leaseWithin(session, free, false))) return true;
+    const room = Math.min(this.sessions.prefetchRoom(session), session.slots);
+    return room >= 1 && this.leaseWithin(session, room, true);
+  }
+
+  private async leaseWithin(session: AgentSession, free: number, offlineOnly: boolean): Promise<boolean> {
     // hold the free slots while the transaction runs: a result's transaction may lease to this agent too
     session.reserved = (session.reserved ?? 0) + free;
     let job: JobRow | undefined;
@@ -262,6 +280,8 @@ export class Dispatcher {
             inDefaultGroup: session.membership.inDefaultGroup,
             freeSlots: free,
             leaseUntil: new Date(now.getTime() + this.leaseMs),
+            ...(session.refused?.size ? { exclude: [...session.refused] } : {}),
+            ...(offlineOnly ? { offlineOnly } : {}),
           },
           now,
         );
@@ -334,6 +354,7 @@ export class Dispatcher {
       offline: job.offline,
       task,
       context: job.payload.context,
+      ...(job.payload.workingDirectory ? { workingDirectory: job.payload.workingDirectory } : {}),
     });
   }
 
@@ -395,6 +416,23 @@ export class Dispatcher {
       });
     }
     this.dispatchSoon();
+  }
+
+  /**
+   * Maintenance mode set from the control plane: no new job goes to the agent from now on, and the
+   * agent is told (it then says so in its heartbeats). False when the agent has no live session here.
+   */
+  async setMaintenance(agentId: string, enabled: boolean): Promise<boolean> {
+    const session = this.sessions.get(agentId);
+    if (!session) return false;
+    session.maintenance = enabled;
+    await this.repository.agents.setMaintenance(agentId, enabled);
+    this.publish(agentId, 'control', { ...this.envelope(), kind: 'maintenance', enabled });
+    if (!enabled) {
+      this.queued.addMembership(session.membership);
+      this.dispatchSoon();
+    }
+    return true;
   }
 
   track(work: Promise<unknown>): void {

@@ -38,6 +38,13 @@ export async function releaseLost(
   now: Date,
 ): Promise<(() => void) | undefined> {
   const lost = job.agentLost + 1;
+  // a child of a WorkingDirectory cannot move: its directory was on the lost agent
+  if (job.payload.workingDirectory) {
+    return failTask(tx, executor, job, {
+      message: `task failed: the agent holding its working directory was lost (${reason})`,
+      code: 'ROOST_AGENT_LOST',
+    });
+  }
   if (lost < maxAgentLost) {
     const error = { message: reason, code: 'ROOST_AGENT_LOST' };
     await tx.executions.endLastAttempt(job.taskRunId, { state: 'FAILED', endDate: now.toISOString(), error });
@@ -51,12 +58,13 @@ export async function releaseLost(
   });
 }
 
-/** Ends a job without an agent result and tells the executor the task failed. */
+/** Ends a job without an agent result and tells the executor the task failed (or was cancelled). */
 export async function failTask(
   tx: Repository,
   executor: ExecutorLink,
   job: JobRow,
   error: { message: string; code: string },
+  state: 'FAILED' | 'CANCELLED' = 'FAILED',
 ): Promise<() => void> {
   await tx.jobs.finish(job.id);
   const message: ExecutorMessage = {
@@ -65,7 +73,7 @@ export async function failTask(
       type: 'result',
       taskRunId: job.taskRunId,
       attempt: job.attempt,
-      state: 'FAILED',
+      state,
       outputs: {},
       error,
     },

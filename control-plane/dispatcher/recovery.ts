@@ -4,15 +4,22 @@ import type { JobRow } from '../repository/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { failTask, releaseLost } from './leases.ts';
 
-/** Releases every lease of a lost agent; each job goes back to the queue or fails. */
+/**
+ * Releases every lease of a lost agent; each job goes back to the queue or fails. Offline-capable jobs
+ * keep theirs: the agent may be running them cut off, and the sweep gives them `offlineGraceMs` more.
+ */
 export async function releaseAgent(d: Dispatcher, agentId: string, reason: string): Promise<void> {
   const now = d.now();
   const after = await d.repository.transaction(async (tx) => {
     const calls: (() => void)[] = [];
     for (const job of await tx.jobs.leasedBy(agentId)) {
+      if (job.offline) continue;
       const then = await releaseLost(tx, d.options.executor, job, reason, d.maxAgentLost, now);
       if (then) calls.push(then);
       else d.queued.add(job.workerGroup, job.slots);
+    }
+    for (const job of await tx.jobs.queuedPinnedTo(agentId)) {
+      calls.push(await failTask(tx, d.options.executor, job, noAgentError(job)));
     }
     return calls;
   });
@@ -30,13 +37,15 @@ export async function sweep(d: Dispatcher): Promise<void> {
     const { after, requeued } = await d.repository.transaction(async (tx) => {
       const calls: (() => void)[] = [];
       let again = 0;
-      for (const job of await tx.jobs.expired(now)) {
+      for (const job of await tx.jobs.expired(now, d.offlineGraceMs)) {
         const session = d.sessions.get(job.agentId ?? '');
         if (session) {
           session.leases.delete(job.id);
           session.silent = true; // it did not renew in time: give it nothing until it heartbeats again
         }
-        const reason = `lease of agent ${job.agentId} expired`;
+        const reason = job.offline
+          ? `agent ${job.agentId} stayed out of reach past the offline grace of an offline-capable task`
+          : `lease of agent ${job.agentId} expired`;
         const then = await releaseLost(tx, d.options.executor, job, reason, d.maxAgentLost, now);
         if (then) calls.push(then);
         else {
@@ -61,7 +70,10 @@ export async function failUnplaceable(d: Dispatcher, jobIds: string[]): Promise<
     const calls: (() => void)[] = [];
     for (const jobId of jobIds) {
       const job = await tx.jobs.get(jobId);
-      if (job?.state === 'queued') calls.push(await failTask(tx, d.options.executor, job, noAgentError(job)));
+      if (job?.state !== 'queued') continue;
+      // Kestra's fallback CANCEL: the task run ends CANCELLED (not retried), FAIL: FAILED
+      const state = job.fallback === 'CANCEL' ? 'CANCELLED' : 'FAILED';
+      calls.push(await failTask(tx, d.options.executor, job, noAgentError(job), state));
     }
     return calls;
   });
@@ -69,6 +81,12 @@ export async function failUnplaceable(d: Dispatcher, jobIds: string[]): Promise<
 }
 
 function noAgentError(job: JobRow) {
+  if (job.pinnedAgentId) {
+    return {
+      message: `agent ${job.pinnedAgentId}, which holds the working directory of this task, is gone`,
+      code: 'ROOST_AGENT_LOST',
+    };
+  }
   const group = job.workerGroup ? `worker group '${job.workerGroup}'` : 'the default worker group';
   return {
     message: `no agent of ${group} was available to run the task (fallback ${job.fallback})`,

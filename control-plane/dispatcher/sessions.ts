@@ -15,6 +15,8 @@ export interface AgentSession {
   name: string;
   labels: Record<string, string>;
   slots: number;
+  /** slots of offline-capable work it may hold beyond `slots` (prefetch for a lost link) */
+  prefetch?: number;
   maintenance: boolean;
   /** put in maintenance by an admin */
   adminMaintenance?: boolean;
@@ -24,6 +26,8 @@ export interface AgentSession {
   silent?: boolean;
   /** slots held by lease transactions still under way, so two of them never hand out the same slot */
   reserved?: number;
+  /** jobs this session refused (before-job hook): never leased to it again */
+  refused?: Set<string>;
 }
 
 export class Sessions {
@@ -65,10 +69,20 @@ export class Sessions {
     return session.slots - used - (session.reserved ?? 0);
   }
 
+  /** Room left for prefetched offline-capable jobs: slots + prefetch, less what it holds. */
+  prefetchRoom(session: AgentSession): number {
+    if (!session.prefetch) return 0;
+    return Math.max(0, this.freeSlots(session) + session.prefetch);
+  }
+
   /** Sessions that can take work now, starting after the last one served so work spreads evenly. */
   available(): AgentSession[] {
     const sessions = this.all().filter(
-      (s) => !s.maintenance && !s.adminMaintenance && !s.silent && this.freeSlots(s) > 0,
+      (s) =>
+        !s.maintenance &&
+        !s.adminMaintenance &&
+        !s.silent &&
+        (this.freeSlots(s) > 0 || this.prefetchRoom(s) > 0),
     );
     if (!sessions.length) return sessions;
     const start = this.cursor++ % sessions.length;

@@ -3,6 +3,7 @@
 import { isTerminal, type ResultState, State } from '../../protocol/index.ts';
 import type { TaskRunRow } from '../repository/index.ts';
 import type { ExecutorEvent } from './events.ts';
+import { lostItsDirectory } from './flowables/working-directory.ts';
 import { currentAttempt, queueAttempt } from './jobs.ts';
 import { allowed, type FlowPlan } from './plan.ts';
 import { nextAttemptAt, retriesInPlace, retryPolicyOf } from './retry.ts';
@@ -25,6 +26,10 @@ export function applyResult(
     ...(event.error ? { error: event.error } : {}),
   });
   if (!event.agentId && event.error) state.log(run, 'ERROR', event.error.message);
+  if (event.state === State.FAILED && lostItsDirectory(plan, state, run, event.error)) {
+    state.setRunState(run, State.FAILED, { outputs: event.outputs });
+    return;
+  }
   settleAttempt(plan, state, run, event.state, event.outputs, event.attempt);
 }
 
@@ -37,7 +42,7 @@ export function settleAttempt(
   plan: FlowPlan,
   state: ExecutionState,
   run: TaskRunRow,
-  result: ResultState,
+  result: ResultState | typeof State.CANCELLED,
   outputs: Record<string, unknown>,
   attempt: number,
 ): void {

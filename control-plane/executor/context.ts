@@ -72,6 +72,19 @@ export function parentsOf(state: ExecutionState, run: TaskRunRow): Record<string
   return parents;
 }
 
+/** The labels as Kestra's expressions see them: `labels.system.correlationId` reaches 'system.correlationId'. */
+function labelsView(labels: Record<string, string>): Record<string, unknown> {
+  const view: Record<string, unknown> = { ...labels };
+  for (const [key, value] of Object.entries(labels)) {
+    const path = key.split('.');
+    if (path.length < 2 || path.some((part) => !part)) continue;
+    let node = view;
+    for (const part of path.slice(0, -1)) node = nested(node, part);
+    node[path.at(-1)!] = value;
+  }
+  return view;
+}
+
 export function executionContext(plan: FlowPlan, state: ExecutionState): Record<string, unknown> {
   const execution = state.execution;
   const context: Record<string, unknown> = {
@@ -85,7 +98,7 @@ export function executionContext(plan: FlowPlan, state: ExecutionState): Record<
     inputs: execution.inputs,
     outputs: outputsOf(state),
     vars: plan.flow.variables ?? {},
-    labels: execution.labels,
+    labels: labelsView(execution.labels),
   };
   if (execution.trigger) context.trigger = execution.trigger;
   return context;
@@ -104,6 +117,9 @@ export function taskRunContext(
     attemptsCount: run.attempts.length,
   };
   if (run.value !== null) taskrun.value = run.value;
+  // the children of a LoopUntil carry the number of its current iteration, as in Kestra
+  const loop = run.parentTaskRunId === null ? undefined : state.get(run.parentTaskRunId)?.meta?.iteration;
+  if (typeof loop === 'number') taskrun.iteration = loop;
   if (run.parentTaskRunId !== null) taskrun.parentId = run.parentTaskRunId;
   const context = { ...executionContext(plan, state), task: { id: task.id, type: task.type }, taskrun };
   const parents = parentsOf(state, run);

@@ -5,7 +5,11 @@ import type { ExecutionRow, TaskRunRow } from '../repository/index.ts';
 import { applyResult, startRetry } from './attempts.ts';
 import { admit, type Slots, slotChange } from './concurrency.ts';
 import type { ExecutorEvent } from './events.ts';
+import type { FlowLookup } from './flowables/flows.ts';
+import { startNextIteration } from './flowables/loop-until.ts';
 import { endPauseDelay, resumePaused } from './flowables/pause.ts';
+import { endSleep } from './flowables/sleep.ts';
+import { applySubflowEnded, notifyParent } from './flowables/subflow.ts';
 import { applyKill, applyTimeout } from './interrupts.ts';
 import type { FlowPlan } from './plan.ts';
 import { Reconciler } from './reconcile.ts';
@@ -13,6 +17,8 @@ import { applyRestart } from './restart.ts';
 import { type Decision, ExecutionState } from './state.ts';
 
 /**
+ * `flows` answers for the flows subflows start; it may throw FlowNeeded, and the caller loads that flow
+ * and decides again (the decision is pure, so nothing of the first try remains).
  * `slots` is what the executor found under the flow's counter lock, for an execution of a flow with a
  * `concurrency` limit that does not hold a slot yet (waiting to start, or ended and restarted).
  */
@@ -23,11 +29,15 @@ export function decide(
   event: ExecutorEvent,
   now: Date,
   slots?: Slots,
+  flows?: FlowLookup,
 ): Decision {
-  return decideOn(plan, new ExecutionState(execution, taskRuns, now), event, slots);
+  return decideOn(plan, new ExecutionState(execution, taskRuns, now, flows), event, slots);
 }
 
-/** The same decision on a working copy the caller keeps (the executor keeps one per open execution). */
+/**
+ * The same decision on a working copy the caller keeps (the executor keeps one per open execution).
+ * A FlowNeeded thrown from `state.flows` leaves the copy half-changed: the caller must drop it.
+ */
 export function decideOn(
   plan: FlowPlan,
   state: ExecutionState,
@@ -42,8 +52,10 @@ export function decideOn(
   };
   // a restart is the one event an ended execution takes; it needs a free slot like a start
   if (event.type === 'restart' && (!plan.flow.concurrency || slots?.free)) applyRestart(plan, state);
-  if (isTerminal(state.execution.state)) return decided();
-  if (event.type !== 'kill' && !admit(plan, state, slots)) return decided();
+  // an execution that ended only runs its afterExecution tasks
+  const ended = isTerminal(state.execution.state);
+  if (ended && !plan.flow.afterExecution?.length) return decided();
+  if (!ended && event.type !== 'kill' && !admit(plan, state, slots)) return decided();
   switch (event.type) {
     case 'result':
       applyResult(plan, state, event);
@@ -60,6 +72,15 @@ export function decideOn(
     case 'resume':
       resumePaused(plan, state, event.inputs ?? {}, event.taskRunId);
       break;
+    case 'subflowEnded':
+      applySubflowEnded(plan, state, event);
+      break;
+    case 'sleepEnded':
+      endSleep(plan, state, event);
+      break;
+    case 'loopDue':
+      startNextIteration(state, event);
+      break;
     case 'kill':
       applyKill(plan, state);
       break;
@@ -69,5 +90,6 @@ export function decideOn(
       break;
   }
   new Reconciler(plan, state).run();
+  if (!ended && isTerminal(state.execution.state)) notifyParent(plan, state);
   return decided();
 }

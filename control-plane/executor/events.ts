@@ -1,5 +1,5 @@
 // The events the executor decides on: what happened to an execution, from outside or from its own timers.
-import type { ResultState } from '../../protocol/index.ts';
+import type { ResultState, State } from '../../protocol/index.ts';
 
 export type ExecutorEvent =
   /** a new execution: start it */
@@ -10,7 +10,8 @@ export type ExecutorEvent =
       taskRunId: string;
       attempt: number;
       agentId?: string;
-      state: ResultState;
+      /** CANCELLED only from the dispatcher: no agent of the group and `fallback: CANCEL` */
+      state: ResultState | typeof State.CANCELLED;
       outputs: Record<string, unknown>;
       error?: { message: string; code?: string };
     }
@@ -22,6 +23,22 @@ export type ExecutorEvent =
   | { type: 'pauseEnded'; taskRunId: string }
   /** a user resumes the paused execution (every paused Pause, or one), with the `onResume` inputs */
   | { type: 'resume'; taskRunId?: string; inputs?: Record<string, unknown> }
+  /**
+   * the subflow execution `executionId` a Subflow task run started ended: its state, its flow outputs,
+   * and (when its flow declares none) its variables, to render the Subflow's own `outputs` with
+   */
+  | {
+      type: 'subflowEnded';
+      taskRunId: string;
+      executionId: string;
+      state: State;
+      outputs: Record<string, unknown> | null;
+      context?: Record<string, unknown>;
+    }
+  /** timer: the `duration` of attempt `attempt` of a Sleep is over */
+  | { type: 'sleepEnded'; taskRunId: string; attempt: number }
+  /** timer: the `checkFrequency.interval` of a LoopUntil is over: its next iteration may start */
+  | { type: 'loopDue'; taskRunId: string; iteration: number }
   /** a user kills the execution: running task runs are killed, nothing new is created */
   | { type: 'kill' }
   /** a user restarts the ended (FAILED or KILLED) execution: its failed task runs run again */

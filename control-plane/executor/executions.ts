@@ -46,8 +46,11 @@ export async function createExecution(
     const labels: Record<string, string> = {};
     for (const { key, value } of flowLabels(flow)) labels[key] = value;
     Object.assign(labels, request.labels);
+    const id = request.id ?? newId();
+    // as in Kestra, every execution carries the id of the first execution of its chain (itself, here)
+    labels['system.correlationId'] ??= id;
     const execution = await tx.executions.insert({
-      id: request.id ?? newId(),
+      id,
       namespace: row.namespace,
       flowId: row.flowId,
       flowRevision: row.revision,

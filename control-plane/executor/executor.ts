@@ -1,7 +1,7 @@
 // The executor component: takes executor messages from the queue, locks the execution, decides, and
 // commits the decision in the same transaction; then tells local listeners (dispatcher, webserver).
 import { EventEmitter } from 'node:events';
-import { TaskKind } from '../../protocol/flow/index.ts';
+import { type Flow, TaskKind } from '../../protocol/flow/index.ts';
 import { isTerminal, RoostError, State } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
@@ -9,6 +9,7 @@ import type { Attempt, Connection, ExecutionRow, NewJob, QueueRow, Repository } 
 import { type Slots, waitsForSlot } from './concurrency.ts';
 import { decideOn } from './decide.ts';
 import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
+import { FlowNeeded, flowKey, loadedFlows, type StoredFlow } from './flowables/flows.ts';
 import { resumeInputErrors } from './flowables/pause.ts';
 import type { FlowPlan } from './plan.ts';
 import { FlowPlans } from './plans.ts';
@@ -44,6 +45,8 @@ export interface Committed {
   /** the execution reached a terminal state in this decision */
   ended: boolean;
   changed: boolean;
+  /** queue messages the decision sent to executions (children it started, a parent, a child to kill) */
+  messageIds?: number[];
 }
 
 /** A decision written in a transaction not yet committed, and what to do once it has. */
@@ -109,6 +112,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   private afterCommit(outcome: Outcome | undefined): void {
     if (!outcome) return;
     outcome.keep();
+    // messages to other executions (a child to start, a parent, a child to kill): handed over in memory
+    for (const id of outcome.committed.messageIds ?? []) this.handOver(id);
     this.emit('committed', outcome.committed);
   }
 
@@ -176,8 +181,10 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       this.options.logger.warn({ executionId }, 'executor message for a missing execution dropped');
       return undefined;
     }
-    if (isTerminal(execution.state) && event.type !== 'restart') return undefined;
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
+    // an ended execution takes a restart, and runs its afterExecution tasks; nothing else
+    if (isTerminal(execution.state) && event.type !== 'restart' && !plan.flow.afterExecution?.length)
+      return undefined;
     const slots = await this.slots(tx, plan, execution, event);
     const now = this.now();
     let read = await tx.executions.taskRunsSince(executionId, kept?.watermark);
@@ -188,22 +195,48 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     } else {
       state = new ExecutionState(execution, read.taskRuns, now);
     }
-    let decision = decideOn(plan, state, event, slots);
+    const fresh = async () => {
+      read = await tx.executions.taskRunsSince(executionId);
+      state = new ExecutionState(execution, read.taskRuns, now);
+    };
+    // a subflow's flow is loaded when the decision asks for it; the half-changed working copy is then
+    // dropped and the decision taken again on a fresh one
+    const loaded = new Map<string, StoredFlow | null>();
+    const decideLoading = async (): Promise<Decision> => {
+      for (;;) {
+        state.flows = loadedFlows(loaded);
+        try {
+          return decideOn(plan, state, event, slots);
+        } catch (error) {
+          if (!(error instanceof FlowNeeded)) throw error;
+          const { namespace, flowId, revision } = error;
+          loaded.set(flowKey(namespace, flowId, revision), await loadFlow(tx, namespace, flowId, revision));
+          await fresh();
+        }
+      }
+    };
+    let decision = await decideLoading();
     // the dispatcher writes attempts without the execution's lock (a lease granted, an agent lost):
     // lock what the decision rewrites, in the dispatcher's order (job, then task run), and decide again
     // from a fresh read when the dispatcher changed it since the read
     for (let round = 1; await changedSinceRead(tx, plan, state, decision, event); round++) {
       if (round >= 3)
         throw new Error(`task runs of execution ${executionId} keep changing under the executor`);
-      read = await tx.executions.taskRunsSince(executionId);
-      state = new ExecutionState(execution, read.taskRuns, now);
-      decision = decideOn(plan, state, event, slots);
+      await fresh();
+      decision = await decideLoading();
     }
     const { watermark } = read;
-    const stopped = await write(tx, execution, decision);
+    const { stopped, messageIds } = await write(tx, execution, decision);
     const ended = decision.execution?.state !== undefined && isTerminal(decision.execution.state);
     return {
-      committed: { executionId, jobs: decision.jobs, stopped, ended, changed: hasChanges(decision) },
+      committed: {
+        executionId,
+        jobs: decision.jobs,
+        stopped,
+        ended,
+        changed: hasChanges(decision),
+        ...(messageIds.length ? { messageIds } : {}),
+      },
       keep: () => {
         if (!ended) this.states.keep(executionId, { state, watermark });
       },
@@ -280,24 +313,49 @@ function hasChanges(decision: Decision): boolean {
     decision.updateTaskRuns.length > 0 ||
     decision.jobs.length > 0 ||
     decision.executions.length > 0 ||
-    decision.kills.length > 0
+    decision.kills.length > 0 ||
+    decision.deleteTaskRuns.length > 0
   );
 }
 
+async function loadFlow(
+  tx: Repository,
+  namespace: string,
+  flowId: string,
+  revision: number | undefined,
+): Promise<StoredFlow | null> {
+  const row =
+    revision === undefined
+      ? await tx.flows.latest(namespace, flowId)
+      : await tx.flows.revision(namespace, flowId, revision);
+  if (!row) return null;
+  return { namespace: row.namespace, flowId: row.flowId, revision: row.revision, flow: row.document as Flow };
+}
+
+const send = (tx: Repository, message: ExecutorMessage, availableAt?: Date) =>
+  tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
+    key: message.executionId,
+    ...(availableAt ? { availableAt } : {}),
+  });
+
 /**
- * Writes a decision; timers become delayed queue messages, so they survive a restart. A change of the
- * flow's concurrency slots updates its counter, and wakes the execution that has waited longest.
+ * Writes a decision; timers become delayed queue messages, so they survive a restart. New executions are
+ * inserted with the message that starts them, and events for other executions are queued: the ids of
+ * those due now are returned, to hand over in memory after the commit. A change of the flow's
+ * concurrency slots updates its counter, and wakes the execution that has waited longest.
  */
-async function write(tx: Repository, execution: ExecutionRow, decision: Decision): Promise<StoppedJob[]> {
+async function write(
+  tx: Repository,
+  execution: ExecutionRow,
+  decision: Decision,
+): Promise<{ stopped: StoppedJob[]; messageIds: number[] }> {
   const executionId = execution.id;
+  const messageIds: number[] = [];
   if (decision.execution) await tx.executions.update(executionId, decision.execution);
   for (const { execution: next, startAt } of decision.executions) {
     await tx.executions.insert(next);
-    const message: ExecutorMessage = { executionId: next.id, event: { type: 'start' } };
-    await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
-      key: next.id,
-      availableAt: startAt,
-    });
+    const id = await send(tx, { executionId: next.id, event: { type: 'start' } }, startAt);
+    if (!startAt) messageIds.push(id);
   }
   if (decision.slots) {
     const { namespace, flowId } = execution;
@@ -305,29 +363,23 @@ async function write(tx: Repository, execution: ExecutionRow, decision: Decision
     const next = decision.slots.wakeQueued
       ? await tx.concurrency.oldestQueued(namespace, flowId, executionId)
       : undefined;
-    if (next) {
-      const message: ExecutorMessage = { executionId: next, event: { type: 'wake' } };
-      await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, { key: next });
-    }
+    if (next) messageIds.push(await send(tx, { executionId: next, event: { type: 'wake' } }));
   }
+  await tx.executions.deleteTaskRuns(decision.deleteTaskRuns);
   await tx.executions.insertTaskRuns(decision.insertTaskRuns);
   for (const { id, patch } of decision.updateTaskRuns) await tx.executions.updateTaskRun(id, patch);
   await tx.jobs.insert(decision.jobs);
   await tx.logs.insert(decision.logs);
-  for (const { at, event } of decision.timers) {
-    const message: ExecutorMessage = { executionId, event };
-    await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
-      key: executionId,
-      availableAt: at,
-    });
-  }
-  if (!decision.kills.length) return [];
+  for (const { at, event } of decision.timers) await send(tx, { executionId, event }, at);
+  for (const message of decision.messages) messageIds.push(await send(tx, message));
+  if (!decision.kills.length) return { stopped: [], messageIds };
   const reasons = new Map(decision.kills.map((k) => [k.taskRunId, k.reason]));
   const ended = await tx.jobs.stopForTaskRuns([...reasons.keys()]);
-  return ended.map((job) => ({
+  const stopped = ended.map((job) => ({
     jobId: job.id,
     attempt: job.attempt,
     agentId: job.agentId,
     reason: reasons.get(job.taskRunId) ?? 'killed',
   }));
+  return { stopped, messageIds };
 }

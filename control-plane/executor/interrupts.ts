@@ -5,6 +5,7 @@ import { type ErrorCode, isTerminal, State } from '../../protocol/index.ts';
 import type { TaskRunRow } from '../repository/index.ts';
 import { awaitingRetry, settleAttempt } from './attempts.ts';
 import type { ExecutorEvent } from './events.ts';
+import { killChild } from './flowables/subflow.ts';
 import { currentAttempt } from './jobs.ts';
 import { allowed, type FlowPlan } from './plan.ts';
 import type { ExecutionState } from './state.ts';
@@ -38,6 +39,7 @@ export function applyTimeout(
     return;
   }
   killBelow(plan, state, run, message);
+  killChild(state, run);
   state.log(run, 'ERROR', message);
   state.setRunState(run, allowed(task, State.FAILED));
 }
@@ -66,6 +68,7 @@ function killBelow(plan: FlowPlan, state: ExecutionState, run: TaskRunRow, reaso
 }
 
 function killRun(plan: FlowPlan, state: ExecutionState, run: TaskRunRow, reason: string): void {
+  killChild(state, run);
   if (!isFlowable(plan, run)) {
     state.kills.push({ taskRunId: run.id, reason });
     const last = run.attempts.at(-1);

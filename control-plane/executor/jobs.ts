@@ -1,8 +1,10 @@
 // The job of one attempt of a runnable task run (what an agent runs), and the timer of a task's `timeout`.
-import type { TaskDef } from '../../protocol/flow/index.ts';
-import { newId } from '../../protocol/index.ts';
+import { type TaskDef, TaskKind } from '../../protocol/flow/index.ts';
+import { isTerminal, newId } from '../../protocol/index.ts';
 import type { TaskRunRow } from '../repository/index.ts';
 import { taskRunContext } from './context.ts';
+import { EXECUTOR_ATTEMPTS } from './flowables/attempts.ts';
+import { sharedDirectoryOf } from './flowables/working-directory.ts';
 import type { FlowPlan } from './plan.ts';
 import { renderDuration, renderWorkerGroup } from './rendering.ts';
 import type { ExecutionState } from './state.ts';
@@ -24,8 +26,18 @@ export function queueAttempt(
   task: TaskDef,
   attempt: number,
 ): boolean {
+  const info = plan.types.get(task.id);
+  const resolved = EXECUTOR_ATTEMPTS[info?.type ?? ''];
+  if (resolved) {
+    if (!resolved(plan, state, run, task, attempt)) return false;
+    // a flowable's timeout covers the whole task run and was armed when it started
+    if (info?.kind === TaskKind.FLOWABLE || isTerminal(run.state)) return true;
+    return armTimeout(state, run, task, attempt, taskRunContext(plan, state, task, run));
+  }
   const context = taskRunContext(plan, state, task, run);
-  const group = renderWorkerGroup(task.workerGroup ?? plan.flow.workerGroup, context, task.id);
+  const shared = sharedDirectoryOf(plan, state, run, task);
+  const declared = shared ? shared.workerGroup : (task.workerGroup ?? plan.flow.workerGroup);
+  const group = renderWorkerGroup(declared, context, task.id);
   if (group.error) {
     state.fail(run, group.error);
     return false;
@@ -42,8 +54,13 @@ export function queueAttempt(
     fallback: group.fallback,
     waitUntil: group.maxWaitMs === undefined ? null : new Date(state.now.getTime() + group.maxWaitMs),
     slots: task.slots ?? 1,
-    offline: false,
-    payload: { task: task as Record<string, unknown>, context },
+    offline: task.offline === true,
+    pinnedAgentId: shared?.pinnedAgentId ?? null,
+    payload: {
+      task: task as Record<string, unknown>,
+      context,
+      ...(shared ? { workingDirectory: { id: shared.id, last: shared.last } } : {}),
+    },
   });
   return true;
 }

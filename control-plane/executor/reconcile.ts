@@ -33,7 +33,10 @@ export class Reconciler {
   /** Advances the whole execution as far as it can go now. */
   run(): void {
     const { state, plan } = this;
-    if (isTerminal(state.execution.state)) return;
+    if (isTerminal(state.execution.state)) {
+      this.afterExecution();
+      return;
+    }
     // an execution that starts, leaves the queue or restarts passes through RUNNING
     const starting: State[] = [State.CREATED, State.QUEUED, State.RESTARTED];
     if (starting.includes(state.execution.state)) state.setExecutionState(State.RUNNING);
@@ -46,9 +49,19 @@ export class Reconciler {
     if (rendered.error) {
       state.log(undefined, 'ERROR', rendered.error);
       state.setExecutionState(State.FAILED, { outputs: null, error: { message: rendered.error } });
-      return;
+    } else {
+      state.setExecutionState(status.state, rendered.outputs ? { outputs: rendered.outputs } : {});
     }
-    state.setExecutionState(status.state, rendered.outputs ? { outputs: rendered.outputs } : {});
+    this.afterExecution();
+  }
+
+  /**
+   * The flow's `afterExecution` tasks, once the execution has its final state (KILLED included): one
+   * after another, stopping at a failure, and whatever they end in, the execution keeps its state.
+   */
+  private afterExecution(): void {
+    const tasks = this.plan.flow.afterExecution;
+    if (tasks?.length) this.list(tasks, undefined);
   }
 
   /** Runs `tasks` one after another, then `errors` if they failed, then `finally`. */

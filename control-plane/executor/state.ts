@@ -13,7 +13,8 @@ import type {
   TaskRunRow,
 } from '../repository/index.ts';
 import type { SlotChange } from './concurrency.ts';
-import type { Kill, Timer } from './events.ts';
+import type { ExecutorMessage, Kill, Timer } from './events.ts';
+import type { FlowLookup } from './flowables/flows.ts';
 
 /** Everything one decision writes; the executor commits it in one transaction. */
 export interface Decision {
@@ -26,10 +27,17 @@ export interface Decision {
   timers: Timer[];
   /** task runs whose running or queued job must be stopped */
   kills: Kill[];
+  /**
+   * executions this decision creates, each started by a `start` message: subflows at once, a retry of
+   * this execution as a new one at `startAt`
+   */
+  executions: { execution: NewExecution; startAt?: Date }[];
+  /** events for other executions (a child's end to its parent, a kill to a child) */
+  messages: ExecutorMessage[];
+  /** task runs removed (the children of a LoopUntil iteration that starts again) */
+  deleteTaskRuns: string[];
   /** how the flow's concurrency slots change (flows with a `concurrency` limit only) */
   slots?: SlotChange;
-  /** executions to create, each started at `startAt` (a retry of this one as a new execution) */
-  executions: { execution: NewExecution; startAt: Date }[];
 }
 
 const key = (parentId: string | null | undefined, taskId: string, value: string | null | undefined) =>
@@ -43,6 +51,7 @@ export class ExecutionState {
   private readonly children = new Map<string, TaskRunRow[]>();
   private inserted = new Set<string>();
   private changed = new Map<string, TaskRunPatch>();
+  private deleted = new Set<string>();
   private before = new Map<string, Pick<TaskRunRow, 'state' | 'attempts'>>();
   private executionPatch: ExecutionPatch | undefined;
   jobs: NewJob[] = [];
@@ -50,6 +59,9 @@ export class ExecutionState {
   timers: Timer[] = [];
   kills: Kill[] = [];
   executions: Decision['executions'] = [];
+  messages: ExecutorMessage[] = [];
+  /** the flows subflows start (see flowables/flows.ts); the executor sets it for each decision */
+  flows: FlowLookup = () => null;
   /** bumped whenever a task run's outputs change, so rendered contexts can be cached in between */
   outputsVersion = 0;
   /**
@@ -59,7 +71,8 @@ export class ExecutionState {
   private reopened = 0;
   private readonly memos = new Map<string, { reopened: number; value: unknown }>();
 
-  constructor(execution: ExecutionRow, taskRuns: TaskRunRow[], now: Date) {
+  constructor(execution: ExecutionRow, taskRuns: TaskRunRow[], now: Date, flows?: FlowLookup) {
+    if (flows) this.flows = flows;
     this.execution = { ...execution };
     this.now = now;
     for (const run of taskRuns) this.index({ ...run });
@@ -74,6 +87,7 @@ export class ExecutionState {
     this.now = now;
     this.inserted = new Set();
     this.changed = new Map();
+    this.deleted = new Set();
     this.before = new Map();
     this.executionPatch = undefined;
     this.jobs = [];
@@ -81,6 +95,7 @@ export class ExecutionState {
     this.timers = [];
     this.kills = [];
     this.executions = [];
+    this.messages = [];
     for (const run of written) {
       const known = this.byId.get(run.id);
       if (!known) {
@@ -164,6 +179,20 @@ export class ExecutionState {
 
   note(key: string, value: unknown): void {
     this.memos.set(key, { reopened: this.reopened, value });
+  }
+
+  /** Removes the task runs below `id` (not `id` itself), deepest first. */
+  removeBelow(id: string) {
+    if (this.childrenOf(id).length) this.reopened++;
+    for (const child of [...this.childrenOf(id)]) {
+      this.removeBelow(child.id);
+      this.runs.delete(key(child.parentTaskRunId, child.taskId, child.value));
+      this.byId.delete(child.id);
+      this.changed.delete(child.id);
+      if (!this.inserted.delete(child.id)) this.deleted.add(child.id);
+      if (child.outputs !== null) this.outputsVersion++;
+    }
+    this.children.delete(id);
   }
 
   updateRun(run: TaskRunRow, patch: TaskRunPatch) {
@@ -250,6 +279,8 @@ export class ExecutionState {
       timers: this.timers,
       kills: this.kills,
       executions: this.executions,
+      messages: this.messages,
+      deleteTaskRuns: [...this.deleted],
     };
   }
 }

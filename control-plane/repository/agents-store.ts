@@ -121,6 +121,11 @@ export class AgentsStore {
   }
 
   /** Marks the agent offline if `sessionId` is still its current session; returns whether it was. */
+  /** Records the maintenance flag an agent reports (or the control plane sets) for its current session. */
+  async setMaintenance(id: string, maintenance: boolean): Promise<void> {
+    await this.db.update(agents).set({ maintenance }).where(eq(agents.id, id));
+  }
+
   async markOffline(id: string, sessionId: string, now: Date): Promise<boolean> {
     const rows = await this.db
       .update(agents)

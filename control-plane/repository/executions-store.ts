@@ -1,5 +1,5 @@
 // Executions and their task runs: the rows the executor locks, reads and changes one decision at a time.
-import { desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Db } from './connection.ts';
 import { rowMapper, rowsOf } from './raw.ts';
 import { type Attempt, executions, taskRuns } from './schema.ts';
@@ -67,6 +67,11 @@ export class ExecutionsStore {
       });
     if (!sets.length) return;
     await this.db.execute(sql`update task_runs set ${sql.join(sets, sql`, `)} where id = ${id}`);
+  }
+
+  /** Removes task runs (the children of a loop iteration that starts again, as Kestra removes them). */
+  async deleteTaskRuns(ids: string[]): Promise<void> {
+    if (ids.length) await this.db.delete(taskRuns).where(inArray(taskRuns.id, ids));
   }
 
   /** Appends a running attempt to a task run and marks it RUNNING (the dispatcher, when it grants a lease). */

@@ -1,5 +1,5 @@
 // The dispatch queue: runnable task runs waiting for an agent, leased to one agent at a time with attempt fencing.
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { newId } from '../../protocol/ids.ts';
 import type { Db } from './connection.ts';
 import { rowMapper, rowsOf } from './raw.ts';
@@ -17,6 +17,10 @@ export interface LeaseRequest {
   inDefaultGroup: boolean;
   freeSlots: number;
   leaseUntil: Date;
+  /** jobs this agent refused: not offered to it again */
+  exclude?: string[];
+  /** only offline-capable jobs (a prefetch beyond the agent's free slots) */
+  offlineOnly?: boolean;
 }
 
 /** The NOTIFY channel on which new queued jobs are announced to dispatchers in other processes. */
@@ -51,7 +55,16 @@ export class JobsStore {
     const candidate = this.db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(and(eq(jobs.state, 'queued'), lte(jobs.slots, request.freeSlots), or(...groupMatch)))
+      .where(
+        and(
+          eq(jobs.state, 'queued'),
+          lte(jobs.slots, request.freeSlots),
+          or(...groupMatch),
+          request.exclude?.length ? notInArray(jobs.id, request.exclude) : undefined,
+          request.offlineOnly ? eq(jobs.offline, true) : undefined,
+          or(isNull(jobs.pinnedAgentId), eq(jobs.pinnedAgentId, request.agentId)),
+        ),
+      )
       .orderBy(asc(jobs.createdAt), asc(jobs.id))
       .limit(1)
       .for('update', { skipLocked: true });
@@ -63,12 +76,21 @@ export class JobsStore {
     return row;
   }
 
-  /** Leases one given job, if it is still queued. */
+  /** Queued jobs only `agentId` may take (children of a WorkingDirectory it runs). */
+  async queuedPinnedTo(agentId: string): Promise<JobRow[]> {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.state, 'queued'), eq(jobs.pinnedAgentId, agentId)));
+  }
+
+  /** Leases one given job, if it is still queued (and not pinned to another agent). */
   async leaseById(id: string, agentId: string, leaseUntil: Date): Promise<JobRow | undefined> {
     const [row] = await rowsOf(
       this.db,
       sql`update jobs set state = 'leased', agent_id = ${agentId}, lease_until = ${leaseUntil.toISOString()}::timestamptz
-        where id = ${id} and state = 'queued' returning *`,
+        where id = ${id} and state = 'queued' and (pinned_agent_id is null or pinned_agent_id = ${agentId})
+        returning *`,
     );
     return row && toJob(row);
   }
@@ -119,12 +141,24 @@ export class JobsStore {
       .for('update', { skipLocked: true });
   }
 
-  /** Leased jobs whose lease ran out before `now`, locked for the caller to release. */
-  async expired(now: Date, limit = 100): Promise<JobRow[]> {
+  /**
+   * Leased jobs whose lease ran out before `now`, locked for the caller to release. The lease of an
+   * offline-capable job runs `offlineGraceMs` longer: its agent may be finishing it cut off.
+   */
+  async expired(now: Date, offlineGraceMs = 0, limit = 100): Promise<JobRow[]> {
+    const offlineUntil = new Date(now.getTime() - offlineGraceMs);
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.state, 'leased'), lt(jobs.leaseUntil, now)))
+      .where(
+        and(
+          eq(jobs.state, 'leased'),
+          or(
+            and(eq(jobs.offline, false), lt(jobs.leaseUntil, now)),
+            and(eq(jobs.offline, true), lt(jobs.leaseUntil, offlineUntil)),
+          ),
+        ),
+      )
       .limit(limit)
       .for('update', { skipLocked: true });
   }

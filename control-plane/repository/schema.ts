@@ -133,9 +133,16 @@ export const jobs = pgTable(
     slots: integer('slots').notNull().default(1),
     offline: boolean('offline').notNull().default(false),
     payload: jsonb('payload')
-      .$type<{ task: Record<string, unknown>; context: Record<string, unknown> }>()
+      .$type<{
+        task: Record<string, unknown>;
+        context: Record<string, unknown>;
+        /** a child of a WorkingDirectory: the shared directory it runs in (see protocol Job) */
+        workingDirectory?: { id: string; last: boolean };
+      }>()
       .notNull(),
     agentId: text('agent_id'),
+    /** only this agent may take the job: the agent that runs its WorkingDirectory */
+    pinnedAgentId: text('pinned_agent_id'),
     leaseUntil: ts('lease_until'),
     /** how many attempts were lost with their agent */
     agentLost: integer('agent_lost').notNull().default(0),

@@ -25,6 +25,8 @@ export interface WebserverDeps {
   verifyAgent(agentId: string, secret: Buffer): boolean | Promise<boolean>;
   /** files the one-line installer downloads (install.sh, agent bundle, runtimes) */
   install?: InstallFiles;
+  /** sets an agent's maintenance mode through the dispatcher in this process; false: no live session */
+  setAgentMaintenance?: (agentId: string, enabled: boolean) => Promise<boolean>;
   /** serves MQTT over a WebSocket stream (when a broker runs in this process) */
   mqttStream?: (stream: Duplex) => void;
 }

@@ -155,6 +155,11 @@ export const TaskCommonProps = {
   workerGroup: Type.Optional(WorkerGroup),
   /** Roost: how many of an agent's slots the task takes while it runs (default 1) */
   slots: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+  /**
+   * Roost: the task may finish while its agent is cut off from the control plane; its lease outlives the
+   * connection (up to the control plane's offline grace) and its result and logs are replayed later
+   */
+  offline: Type.Optional(Type.Boolean()),
 };
 const TaskCommon = Type.Object(TaskCommonProps);
 

@@ -128,7 +128,7 @@ export const SUBFLOW = flowableType(
   'io.kestra.plugin.core.flow.Subflow',
   { ...childFlow, outputs: Type.Optional(AnyMap) },
   [],
-  { aliases: [old('Subflow')] },
+  { aliases: [old('Subflow')], status: TypeStatus.READY },
 );
 
 /** The subflow task before Subflow: the same, but `wait` and `transmitFailed` default to false. */
@@ -136,7 +136,7 @@ const FLOW_TASK = flowableType(
   'io.kestra.plugin.core.flow.Flow',
   { ...childFlow, outputs: Type.Optional(AnyMap) },
   [],
-  { aliases: [old('Flow')], deprecated: true },
+  { aliases: [old('Flow')], deprecated: true, status: TypeStatus.READY },
 );
 
 const FOR_EACH_ITEM = flowableType(
@@ -192,7 +192,10 @@ const WORKING_DIRECTORY = flowableType(
     namespaceFiles: Type.Optional(NamespaceFiles),
   },
   [{ property: 'tasks', shape: 'list', onlyRunnable: true }],
-  { aliases: [old('WorkingDirectory'), old('Worker'), 'io.kestra.plugin.core.flow.Worker'] },
+  {
+    aliases: [old('WorkingDirectory'), old('Worker'), 'io.kestra.plugin.core.flow.Worker'],
+    status: TypeStatus.READY,
+  },
 );
 
 const LOOP_UNTIL = flowableType(
@@ -213,7 +216,7 @@ const LOOP_UNTIL = flowableType(
     ),
   },
   TASKS,
-  { aliases: ['io.kestra.plugin.core.flow.WaitFor'] },
+  { aliases: ['io.kestra.plugin.core.flow.WaitFor'], status: TypeStatus.READY },
 );
 
 export const FLOWABLE_TYPES = [

@@ -53,7 +53,7 @@ const FAIL = runnableType(
 const LABELS = runnableType(
   core('execution.Labels'),
   { labels: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Array(Label), Expression]) },
-  { aliases: [old('executions.Labels')] },
+  { aliases: [old('executions.Labels')], status: TypeStatus.READY },
 );
 
 const RESUME = runnableType(core('execution.Resume'), {
@@ -63,8 +63,11 @@ const RESUME = runnableType(core('execution.Resume'), {
   inputs: Type.Optional(AnyMap),
 });
 
-/** Kestra runs Sleep on a worker, so it is runnable (and allowed inside WorkingDirectory). */
-const SLEEP = runnableType(core('flow.Sleep'), { duration: Duration });
+/**
+ * Kestra runs Sleep on a worker, so it is runnable (and allowed inside WorkingDirectory); Roost's executor
+ * resolves it with a durable timer.
+ */
+const SLEEP = runnableType(core('flow.Sleep'), { duration: Duration }, { status: TypeStatus.READY });
 
 const FETCH = runnableType(
   core('log.Fetch'),

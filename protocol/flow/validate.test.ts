@@ -22,15 +22,14 @@ describe('task types', () => {
       '  - id: log',
       `    type: ${LOG}`,
       '    message: hi',
-      '  - id: wd',
-      '    type: io.kestra.plugin.core.flow.WorkingDirectory',
-      '    tasks:',
-      '      - id: inner',
-      `        type: ${LOG}`,
-      '        message: hi',
+      '  - id: each',
+      '    type: io.kestra.plugin.core.flow.ForEachItem',
+      '    items: x',
+      '    namespace: n',
+      '    flowId: f',
     );
     expect(messages(source)).toEqual([
-      "ROOST_FLOW_UNKNOWN_TYPE task type 'io.kestra.plugin.core.flow.WorkingDirectory' at tasks[1] is not supported by Roost yet (line 8, column 5)",
+      "ROOST_FLOW_UNKNOWN_TYPE task type 'io.kestra.plugin.core.flow.ForEachItem' at tasks[1] is not supported by Roost yet (line 8, column 5)",
     ]);
     expect(messages(source, true)).toEqual([]);
   });
@@ -39,14 +38,9 @@ describe('task types', () => {
     expect(
       messages(flow('tasks:', '  - id: log', '    type: io.kestra.core.tasks.log.Log', '    message: hi')),
     ).toEqual([]);
-    const planned = flow(
-      'tasks:',
-      '  - id: labels',
-      '    type: io.kestra.core.tasks.executions.Labels',
-      '    labels: { a: b }',
-    );
+    const planned = flow('tasks:', '  - id: fetch', '    type: io.kestra.core.tasks.log.Fetch');
     expect(messages(planned)[0]).toContain(
-      "task type 'io.kestra.core.tasks.executions.Labels' (now io.kestra.plugin.core.execution.Labels)",
+      "task type 'io.kestra.core.tasks.log.Fetch' (now io.kestra.plugin.core.log.Fetch)",
     );
   });
 

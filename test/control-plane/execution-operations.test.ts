@@ -249,7 +249,9 @@ describe('execution operations', () => {
         { key: 'env', value: 'prod' },
         { key: 'reviewed', value: 'yes' },
       ];
-      const byKey = (labels: Labelled['labels']) => [...labels].sort((a, b) => a.key.localeCompare(b.key));
+      // every execution also carries system.correlationId, which no operation here touches
+      const byKey = (labels: Labelled['labels']) =>
+        labels.filter((l) => l.key !== 'system.correlationId').sort((a, b) => a.key.localeCompare(b.key));
       expect(byKey(res.body.labels)).toEqual(byKey(expected));
       expect(byKey(((await get(created.body.id)) as Labelled).labels)).toEqual(byKey(expected));
     });
@@ -287,7 +289,10 @@ describe('execution operations', () => {
       const ended = await waitForEnd(plane.api, (await runFlow(plane.api, 'ops', 'fragile')).id);
       const result = await roost('execution', 'labels', ended.id, 'owner=ann', '--server', plane.api);
       expect(result.code).toBe(0);
-      expect(((await get(ended.id)) as Labelled).labels).toEqual([{ key: 'owner', value: 'ann' }]);
+      const labels = ((await get(ended.id)) as Labelled).labels;
+      expect(labels.filter((l) => l.key !== 'system.correlationId')).toEqual([
+        { key: 'owner', value: 'ann' },
+      ]);
     });
   });
 

@@ -88,6 +88,19 @@ describe('worker groups', () => {
     expect(done.taskRunList[0]?.attempts[0]?.error?.message).toContain("no agent of worker group 'mars'");
   });
 
+  it('cancels a task at once when no agent of its group is live and its fallback is CANCEL', async () => {
+    await applyFlow(
+      plane.api,
+      'id: called-off\nnamespace: test.groups\ntasks:\n  - id: lonely\n    type: io.kestra.plugin.core.debug.Return\n    format: x\n    workerGroup:\n      key: pluto\n      fallback: CANCEL\n    retry:\n      type: constant\n      interval: PT0S\n      maxAttempt: 3\n  - id: after\n    type: io.kestra.plugin.core.debug.Return\n    format: y\n',
+    );
+    const done = await waitForEnd(plane.api, (await runFlow(plane.api, 'test.groups', 'called-off')).id);
+    expect(done.state.current).toBe('CANCELLED');
+    expect(done.taskRunList.map((r) => [r.taskId, r.state.current])).toEqual([['lonely', 'CANCELLED']]);
+    // cancelled is not a failure to retry
+    expect(done.taskRunList[0]?.attempts).toHaveLength(1);
+    expect(done.taskRunList[0]?.attempts[0]?.error?.message).toContain("no agent of worker group 'pluto'");
+  });
+
   it('waits for an agent of the group, and fails the task with a clear reason once maxWait has passed', async () => {
     await applyFlow(
       plane.api,

@@ -39,6 +39,7 @@ describe('conformance on the real stack: Kestra flows run by agents end as in Ke
     async (file, expected) => {
       const source = read(file);
       const flow = parseFlow(source);
+      for (const child of expected.flows ?? []) await applyFlow(plane.api, read(child));
       await applyFlow(plane.api, source);
       const created = expected.files
         ? await runFlowWithFiles(plane.api, flow.namespace, flow.id, expected.inputs ?? {}, expected.files)
@@ -59,6 +60,12 @@ describe('conformance on the real stack: Kestra flows run by agents end as in Ke
           done.taskRunList.find((r) => r.taskId === taskId)?.attempts,
           `attempts of ${taskId}`,
         ).toHaveLength(attempts);
+      }
+      for (const [taskId, outputs] of Object.entries(expected.taskOutputs ?? {})) {
+        expect(
+          done.taskRunList.filter((r) => r.taskId === taskId).at(-1)?.outputs,
+          `outputs of ${taskId}`,
+        ).toEqual(outputs);
       }
       if (expected.outputs !== undefined) expect(done.outputs ?? null).toEqual(expected.outputs);
     },

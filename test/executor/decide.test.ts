@@ -185,13 +185,13 @@ describe('the executor decision', () => {
       parseFlow(
         yaml`
           tasks:
-            - { id: s, type: io.kestra.plugin.core.flow.Sleep, duration: PT1S }
+            - { id: s, type: io.kestra.plugin.core.log.Fetch }
         `,
         { allowPlanned: true },
       ),
     );
     expect(r.states).toEqual({ s: 'FAILED' });
-    expect(r.logs[0]?.message).toContain("'io.kestra.plugin.core.flow.Sleep' of task 's' is not supported");
+    expect(r.logs[0]?.message).toContain("'io.kestra.plugin.core.log.Fetch' of task 's' is not supported");
   });
 
   it('ignores a second result for a task run that already ended', () => {

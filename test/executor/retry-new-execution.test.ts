@@ -19,7 +19,7 @@ async function chain(
     const [{ execution, startAt }] = last.created as [(typeof last.created)[number]];
     const next = new Simulation(source, options);
     next.execution = { outputs: null, error: null, version: 1, endDate: null, ...execution } as ExecutionRow;
-    next.now = startAt;
+    next.now = startAt ?? last.now;
     runs.push(await next.send({ type: 'start' }));
     last = next;
   }
@@ -55,7 +55,7 @@ describe('retry as a new execution', () => {
     expect(runs).toHaveLength(2);
     expect(first.executionHistory).toEqual(['CREATED', 'RUNNING', 'RETRYING', 'RETRIED']);
     expect(first.run('fail').state).toBe('RETRIED');
-    expect(first.created[0]?.startAt.getTime()).toBe(first.now.getTime() + 30_000);
+    expect(first.created[0]?.startAt?.getTime()).toBe(first.now.getTime() + 30_000);
     expect(second.execution).toMatchObject({
       originalId: first.execution.id,
       attemptNumber: 2,

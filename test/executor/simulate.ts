@@ -2,8 +2,11 @@
 // execution and its task runs, each job is leased at once (a new running attempt, as the dispatcher
 // records it) and answered by `outcome`, timers fire in order on a virtual clock, and a killed task
 // run's pending result is dropped (the dispatcher ends its job, so the agent's late result is refused).
-// Like the executor, it keeps one working copy of the execution from decision to decision.
+// Like the executor, it keeps one working copy of each execution from decision to decision.
+// Subflows run too: child executions of the flows given in `flows` are simulated beside the root, on the
+// same clock, and messages between executions are delivered as events.
 import type { SlotChange } from '../../control-plane/executor/concurrency.ts';
+import type { StoredFlow } from '../../control-plane/executor/flowables/flows.ts';
 import {
   type Decision,
   decideOn,
@@ -28,6 +31,10 @@ export interface SimJob {
   attempt: number;
   task: Record<string, unknown>;
   context: Record<string, unknown>;
+  workerGroup: string | null;
+  /** a WorkingDirectory child: the agent it must run on, and its shared directory */
+  pinnedAgentId: string | null;
+  workingDirectory?: { id: string; last: boolean };
 }
 
 /**
@@ -44,6 +51,10 @@ export interface SimOptions {
   outcome?: (job: SimJob) => SimOutcome | Promise<SimOutcome>;
   /** how long each attempt runs on the virtual clock (default 10 ms) */
   taskMs?: number;
+  /** the agent that takes each job (default 'a') */
+  agent?: (job: SimJob) => string;
+  /** other flows (YAML or parsed), for the subflows the flow starts */
+  flows?: (string | Flow)[];
   /** whether a concurrency slot of the flow is free (flows with `concurrency`; default: free) */
   slotFree?: () => boolean;
 }
@@ -51,7 +62,17 @@ export interface SimOptions {
 interface Pending {
   at: number;
   seq: number;
+  target: Simulation;
   event: ExecutorEvent;
+}
+
+/** What the executions of one simulation share: the clock, the events to deliver, every execution. */
+interface Bus {
+  now: Date;
+  seq: number;
+  pending: Pending[];
+  executions: Map<string, Simulation>;
+  flows: Map<string, StoredFlow>;
 }
 
 export class Simulation {
@@ -64,21 +85,44 @@ export class Simulation {
   readonly timers: Timer[] = [];
   readonly kills: Kill[] = [];
   readonly logs: NewLog[] = [];
-  /** executions the decisions created (retries as new executions), with when each starts */
+  /** executions started by this one's subflows, in the order they were created */
+  readonly children: Simulation[] = [];
+  /** executions the decisions created (subflows, retries as new executions), with when each starts */
   readonly created: Decision['executions'] = [];
   /** the changes of the flow's concurrency slots, one per decision that changed them */
   readonly slotChanges: SlotChange[] = [];
-  now = START;
-  private readonly pending: Pending[] = [];
-  private seq = 0;
+  private readonly bus: Bus;
   private state: ExecutionState | undefined;
 
   constructor(
     source: string | Flow,
     private readonly options: SimOptions = {},
+    child?: { bus: Bus; execution: ExecutionRow },
   ) {
     const flow = typeof source === 'string' ? parseFlow(source) : source;
     this.plan = planFlow(flow, 1);
+    this.bus = child?.bus ?? {
+      now: START,
+      seq: 0,
+      pending: [],
+      executions: new Map(),
+      flows: new Map(
+        [
+          flow,
+          ...(options.flows ?? []).map((f) =>
+            typeof f === 'string' ? parseFlow(f, { allowPlanned: true }) : f,
+          ),
+        ].map((f) => [
+          `${f.namespace}.${f.id}`,
+          { namespace: f.namespace, flowId: f.id, revision: 1, flow: f },
+        ]),
+      ),
+    };
+    if (child) {
+      this.execution = child.execution;
+      this.bus.executions.set(this.execution.id, this);
+      return;
+    }
     const { values, errors } = validateInputValues(flow, options.inputs ?? {});
     if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
     this.execution = {
@@ -90,7 +134,10 @@ export class Simulation {
       histories: [{ state: State.CREATED, date: START.toISOString() }],
       inputs: values,
       outputs: null,
-      labels: Object.fromEntries(flowLabels(flow).map(({ key, value }) => [key, value])),
+      labels: {
+        ...Object.fromEntries(flowLabels(flow).map(({ key, value }) => [key, value])),
+        'system.correlationId': 'e1',
+      },
       trigger: null,
       parentId: null,
       originalId: null,
@@ -101,37 +148,52 @@ export class Simulation {
       startDate: START,
       endDate: null,
     };
+    this.bus.executions.set(this.execution.id, this);
   }
 
-  /** Delivers `event` now, then runs until nothing is left to happen. */
+  get now(): Date {
+    return this.bus.now;
+  }
+
+  set now(date: Date) {
+    this.bus.now = date;
+  }
+
+  /** Delivers `event` now, then runs until nothing is left to happen (in this execution and its children). */
   async send(event: ExecutorEvent, maxSteps = 2000): Promise<this> {
-    // an ended execution takes only a restart, decided at once (what is still pending stays stale)
-    if (isTerminal(this.execution.state)) {
-      await this.apply(this.decide(event));
-    } else this.push(this.now.getTime(), event);
-    for (let step = 0; step < maxSteps && this.pending.length; step++) {
-      if (isTerminal(this.execution.state)) break;
-      this.pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.pending.shift()!;
-      if (next.at > this.now.getTime()) this.now = new Date(next.at);
-      await this.apply(this.decide(next.event));
+    // an ended execution takes a restart at once (what is still pending for it stays stale)
+    if (isTerminal(this.execution.state) && event.type === 'restart') await this.decideOn(event);
+    else this.push(this.now.getTime(), event);
+    const { pending } = this.bus;
+    for (let step = 0; step < maxSteps && pending.length; step++) {
+      pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = pending.shift()!;
+      const { execution, plan } = next.target;
+      if (isTerminal(execution.state) && !plan.flow.afterExecution?.length) continue;
+      if (next.at > this.now.getTime()) this.bus.now = new Date(next.at);
+      await next.target.decideOn(next.event);
     }
     return this;
   }
 
-  private decide(event: ExecutorEvent): Decision {
+  private async decideOn(event: ExecutorEvent) {
+    // an execution that ended still runs its afterExecution tasks
+    const ended = isTerminal(this.execution.state);
+    if (ended && event.type !== 'restart' && !this.plan.flow.afterExecution?.length) return;
     const runs = [...this.runs.values()];
     if (this.state) this.state.renew(this.execution, runs, this.now);
     else this.state = new ExecutionState(this.execution, runs, this.now);
-    return decideOn(this.plan, this.state, event, { free: this.options.slotFree?.() ?? true });
+    this.state.flows = (namespace, flowId) => this.bus.flows.get(`${namespace}.${flowId}`) ?? null;
+    await this.apply(decideOn(this.plan, this.state, event, { free: this.options.slotFree?.() ?? true }));
   }
 
-  private push(at: number, event: ExecutorEvent) {
-    this.pending.push({ at, seq: this.seq++, event });
+  private push(at: number, event: ExecutorEvent, target: Simulation = this) {
+    this.bus.pending.push({ at, seq: this.bus.seq++, target, event });
   }
 
   private async apply(decision: Decision) {
     if (decision.execution) this.execution = { ...this.execution, ...decision.execution };
+    for (const id of decision.deleteTaskRuns) this.runs.delete(id);
     if (decision.slots) this.slotChanges.push(decision.slots);
     this.created.push(...decision.executions);
     for (const run of decision.insertTaskRuns) this.runs.set(run.id, { ...run });
@@ -140,10 +202,24 @@ export class Simulation {
     this.logs.push(...decision.logs);
     for (const kill of decision.kills) {
       this.kills.push(kill);
-      const stale = this.pending.filter(
-        (p) => p.event.type === 'result' && p.event.taskRunId === kill.taskRunId,
+      const { pending } = this.bus;
+      const stale = pending.filter(
+        (p) => p.target === this && p.event.type === 'result' && p.event.taskRunId === kill.taskRunId,
       );
-      for (const item of stale) this.pending.splice(this.pending.indexOf(item), 1);
+      for (const item of stale) pending.splice(pending.indexOf(item), 1);
+    }
+    // subflows run beside this execution; a retry as a new execution (it has a start date) is only recorded
+    for (const { execution: created, startAt } of decision.executions) {
+      if (startAt) continue;
+      const execution = created as ExecutionRow;
+      const stored = this.bus.flows.get(`${execution.namespace}.${execution.flowId}`)!;
+      const child = new Simulation(stored.flow, this.options, { bus: this.bus, execution });
+      this.children.push(child);
+      this.push(this.now.getTime(), { type: 'start' }, child);
+    }
+    for (const message of decision.messages) {
+      const target = this.bus.executions.get(message.executionId);
+      if (target) this.push(this.now.getTime(), message.event, target);
     }
     for (const timer of decision.timers) {
       this.timers.push(timer);
@@ -158,18 +234,22 @@ export class Simulation {
         attempt: job.attempt ?? 1,
         task,
         context: job.payload.context,
+        workerGroup: job.workerGroup ?? null,
+        pinnedAgentId: job.pinnedAgentId ?? null,
+        ...(job.payload.workingDirectory ? { workingDirectory: job.payload.workingDirectory } : {}),
       };
       this.jobs.push(simJob);
       this.order.push(simJob.taskId);
       const result = (await this.options.outcome?.(simJob)) ?? { state: 'SUCCESS' };
       if (result === 'unclaimed') continue;
-      const run = this.lease(job.taskRunId);
+      const agentId = this.options.agent?.(simJob) ?? 'a';
+      const run = this.lease(job.taskRunId, agentId);
       if (result === 'hang') continue;
       this.push(this.now.getTime() + (this.options.taskMs ?? 10), {
         type: 'result',
         taskRunId: run.id,
         attempt: simJob.attempt,
-        agentId: 'a',
+        agentId,
         state: result.state,
         outputs: result.outputs ?? {},
         ...(result.error ? { error: result.error } : {}),
@@ -178,17 +258,22 @@ export class Simulation {
   }
 
   /** What the dispatcher records when an agent takes the job: a new running attempt. */
-  private lease(taskRunId: string): TaskRunRow {
+  private lease(taskRunId: string, agentId: string): TaskRunRow {
     const run = this.runs.get(taskRunId)!;
     const date = this.now.toISOString();
     const leased: TaskRunRow = {
       ...run,
       state: State.RUNNING,
-      attempts: [...run.attempts, { state: 'RUNNING', startDate: date, agentId: 'a' }],
+      attempts: [...run.attempts, { state: 'RUNNING', startDate: date, agentId }],
       histories: run.state === State.RUNNING ? run.histories : [...run.histories, { state: 'RUNNING', date }],
     };
     this.runs.set(taskRunId, leased);
     return leased;
+  }
+
+  /** Every subflow execution below this one, depth first. */
+  get descendants(): Simulation[] {
+    return this.children.flatMap((child) => [child, ...child.descendants]);
   }
 
   get count(): number {

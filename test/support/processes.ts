@@ -103,7 +103,12 @@ export class Processes {
   }
 
   /** A control plane (`server standalone`) on free ports against `databaseUrl`. */
-  async controlPlane(options: { databaseUrl: string; secret: string; leaseMs?: number }) {
+  async controlPlane(options: {
+    databaseUrl: string;
+    secret: string;
+    leaseMs?: number;
+    offlineGraceMs?: number;
+  }) {
     const [port, mqttPort] = [await freePort(), await freePort()];
     const proc = this.spawn(
       'control-plane',
@@ -125,6 +130,9 @@ export class Processes {
         ROOST_ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
         ROOST_DATA_DIR: this.tempDir('server'),
         ...(options.leaseMs ? { ROOST_LEASE_MS: String(options.leaseMs) } : {}),
+        ...(options.offlineGraceMs !== undefined
+          ? { ROOST_OFFLINE_GRACE_MS: String(options.offlineGraceMs) }
+          : {}),
       },
     );
     await proc.waitFor(/Roost standalone is running/);
@@ -148,6 +156,9 @@ export class Processes {
     slots?: number;
     /** the control plane's HTTP URL, for files */
     server?: string;
+    /** more `roost agent start` flags */
+    args?: string[];
+    env?: Record<string, string>;
   }) {
     const proc = this.spawn(
       `agent ${options.id}`,
@@ -164,8 +175,13 @@ export class Processes {
         String(options.slots ?? 2),
         ...(options.labels ? ['--labels', options.labels] : []),
         ...(options.server ? ['--server', options.server] : []),
+        ...(options.args ?? []),
       ],
-      { ROOST_AGENT_SECRET: options.secret, ROOST_DATA_DIR: this.tempDir(`agent-${options.id}`) },
+      {
+        ROOST_AGENT_SECRET: options.secret,
+        ROOST_DATA_DIR: this.tempDir(`agent-${options.id}`),
+        ...options.env,
+      },
     );
     await proc.waitFor(/welcomed/);
     return proc;

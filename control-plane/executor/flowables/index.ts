@@ -6,8 +6,11 @@ import type { ListStatus, Reconciler } from '../reconcile.ts';
 import { IF, SWITCH } from './branches.ts';
 import { DAG } from './dag.ts';
 import { ALLOW_FAILURE, PARALLEL, SEQUENTIAL } from './lists.ts';
+import { LOOP_UNTIL } from './loop-until.ts';
 import { EACH_PARALLEL, EACH_SEQUENTIAL, FOR_EACH } from './loops.ts';
 import { PAUSE } from './pause.ts';
+import { SUBFLOW } from './subflow.ts';
+import { WORKING_DIRECTORY } from './working-directory.ts';
 
 export type FlowableHandler = (reconciler: Reconciler, run: TaskRunRow, task: TaskDef) => ListStatus;
 
@@ -25,4 +28,8 @@ export const FLOWABLES: Readonly<Record<string, FlowableHandler>> = {
   [core('EachParallel')]: EACH_PARALLEL,
   [core('Dag')]: DAG,
   [core('Pause')]: PAUSE,
+  [core('Subflow')]: SUBFLOW,
+  [core('Flow')]: SUBFLOW,
+  [core('LoopUntil')]: LOOP_UNTIL,
+  [core('WorkingDirectory')]: WORKING_DIRECTORY,
 };

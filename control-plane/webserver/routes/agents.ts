@@ -79,6 +79,31 @@ export function agentRoutes(app: FastifyInstance, deps: WebserverDeps) {
     repository.agents.workerGroups(),
   );
 
+  // Maintenance mode: the agent takes no new job (running ones finish). It is kept on the agent's row,
+  // so it lasts across restarts of the agent and of the control plane until turned off (the same flag
+  // as PATCH /api/v1/agents/{id} {maintenance}); a connected agent is also told, so that its own
+  // status says so.
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/agents/:id/maintenance',
+    { config: { access: 'admin' } },
+    async (request) => {
+      const body = request.body as { enabled?: unknown } | null | undefined;
+      if (typeof body?.enabled !== 'boolean') {
+        throw new RoostError('ROOST_BAD_REQUEST', 'send {"enabled": true} or {"enabled": false} as JSON');
+      }
+      const { id } = request.params;
+      const enabled = body.enabled;
+      await repository.transaction(async (tx) => {
+        const agent = await tx.agents.get(id);
+        if (!agent) throw new RoostError('ROOST_NOT_FOUND', `agent ${id} does not exist`);
+        if (agent.revokedAt) throw new RoostError('ROOST_CONFLICT', `agent ${id} is revoked`);
+        await tx.agents.update(id, { adminMaintenance: enabled });
+      });
+      const told = (await deps.setAgentMaintenance?.(id, enabled)) ?? false;
+      return { id, maintenance: enabled, connected: told };
+    },
+  );
+
   app.post('/api/v1/worker-groups', { config: { access: 'admin' } }, async (request, reply) => {
     const group = parseGroup(request.body);
     const row = await repository.transaction((tx) => tx.agents.saveWorkerGroup(group));

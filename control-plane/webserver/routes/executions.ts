@@ -162,7 +162,10 @@ function followExecution(
   let again = false;
   const send = (execution: ReturnType<typeof executionJson>) => {
     raw.write(`event: execution\ndata: ${JSON.stringify(execution)}\n\n`);
-    if (isTerminal(execution.state.current as never)) finish();
+    // an ended execution may still run its afterExecution tasks: follow it until they end too
+    const ended = (state: unknown) => isTerminal(state as never);
+    if (ended(execution.state.current) && execution.taskRunList.every((run) => ended(run.state.current)))
+      finish();
   };
   const refresh = async () => {
     if (closed) return;

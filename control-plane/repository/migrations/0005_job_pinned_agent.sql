@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "pinned_agent_id" text;
