@@ -163,6 +163,7 @@ export class Agent {
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       helloRetryMs: o.helloRetryMs ?? 5_000,
       storeCredential: o.storeCredential,
+      bundleAdvertised: o.bundleAdvertised,
       maintenance: () => this.#maintenance || this.#state !== AgentState.running,
       ...(hooks.has(HookName.beforeJob)
         ? { beforeJob: (job: Job) => hooks.run(HookName.beforeJob, jobHookEnv(job)) }

@@ -12,7 +12,17 @@ import { loadOrCreateIdentity, storeCredential } from './identity.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
 import { registerCommand } from './register.ts';
 import type { AgentStatus } from './status.ts';
-import { upgradeCommand } from './upgrade.ts';
+import { AGENT_VERSION } from './up-messages.ts';
+import {
+  discard,
+  installPrefix,
+  RESTART_EXIT_CODE,
+  type StagedBundle,
+  stageBundle,
+  switchTo,
+  upgradeCommand,
+  wantsBundle,
+} from './upgrade.ts';
 
 export interface AgentMainIo {
   env?: NodeJS.ProcessEnv;
@@ -27,8 +37,11 @@ export interface AgentMainIo {
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
-/** Runs `roost agent <command>`; resolves when the agent has stopped. */
-export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<void> {
+/**
+ * Runs `roost agent <command>`; resolves when the agent has stopped, with the exit code it asks for
+ * when that is not 0 (RESTART_EXIT_CODE: it switched bundles and must be started again).
+ */
+export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<number | undefined> {
   const args = argv[0] === 'agent' ? argv.slice(1) : argv;
   const [command, ...rest] = args;
   const out = io.out ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -57,14 +70,49 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
   }
   const env = io.env ?? process.env;
   const config = resolveAgentConfig(rest, env);
+  const prefix = installPrefix();
+  if (config.autoUpgrade && !prefix)
+    throw new RoostError(
+      'ROOST_CONFIG',
+      '--auto-upgrade needs an agent installed by install.sh (it switches PREFIX/app and is restarted by PREFIX/bin/roost-agent)',
+    );
+  if (config.autoUpgrade && !config.serverUrl)
+    throw new RoostError(
+      'ROOST_CONFIG',
+      "--auto-upgrade needs the control plane's HTTP URL: enrol with roost agent register, or pass --server",
+    );
   const agentId = config.agentId ?? (await loadOrCreateIdentity(config.dataDir)).agentId;
   const logger = io.logger ?? createConsoleLogger(`agent ${agentId}`);
-  const agent = new Agent({
+  let received = 0;
+  let upgrade: Promise<StagedBundle | undefined> | undefined;
+  const agent: Agent = new Agent({
     ...config,
     agentId,
     logger,
     env,
     ...(config.enrolled ? { storeCredential: (c: string) => storeCredential(config.dataDir, c) } : {}),
+    ...(config.autoUpgrade && prefix && config.serverUrl
+      ? {
+          bundleAdvertised: (bundle, rejected) => {
+            if (upgrade || received > 0 || !wantsBundle(AGENT_VERSION, bundle, rejected)) return;
+            logger.info(
+              `the control plane serves agent ${bundle.version} (this is ${AGENT_VERSION}): fetching it`,
+            );
+            upgrade = stageBundle(prefix, config.serverUrl as string, bundle.sha256).then(
+              (staged) => {
+                logger.info(`agent ${staged.version} verified: draining, then switching to it`);
+                void agent.stop();
+                return staged;
+              },
+              (error: unknown) => {
+                logger.warn(`staying on agent ${AGENT_VERSION}: ${(error as Error).message}`);
+                upgrade = undefined; // tried again at the next Welcome
+                return undefined;
+              },
+            );
+          },
+        }
+      : {}),
   });
   const labels =
     Object.entries(config.labels)
@@ -74,7 +122,6 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
   out(`  slots ${config.slots}, labels ${labels}, data ${config.dataDir}`);
 
   const signals = io.signals ?? process;
-  let received = 0;
   const onSignal = (signal: string) => {
     received++;
     if (received === 1) {
@@ -103,6 +150,18 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
     for (const signal of SIGNALS) signals.off(signal, onSignal);
     await health?.close();
   }
+  const staged = await upgrade;
+  if (!staged || !prefix) return undefined;
+  if (received > 0) {
+    // stopped by a signal: a stop is a stop, the new bundle waits for the next advertisement
+    await discard(staged);
+    return undefined;
+  }
+  const { now, kept } = await switchTo(prefix, staged);
+  logger.info(
+    `switched to agent ${now} (${kept} kept in app.previous for roost agent upgrade --rollback): restarting`,
+  );
+  return RESTART_EXIT_CODE;
 }
 
 /**

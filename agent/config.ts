@@ -31,6 +31,8 @@ export interface AgentConfig {
   once: boolean;
   /** slots of offline-capable jobs held beyond `slots` */
   prefetch: number;
+  /** switch to a newer bundle the control plane advertises, when idle, and restart (install.sh only) */
+  autoUpgrade: boolean;
   hooks: AgentHooks;
   /** secrets read from --secrets-file */
   secrets?: Record<string, string>;
@@ -56,6 +58,9 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
                even if the link drops (default 0)                                  (ROOST_AGENT_PREFETCH)
   --once       ephemeral: run one job, deliver its result, exit 0 (one slot)
   --ca-file    PEM certificates to trust for mqtts:// and wss:// (a private CA)   (ROOST_CA_FILE)
+  --auto-upgrade  (installed by install.sh) when the control plane serves a newer bundle: fetch
+               and verify it, drain, switch (the previous one kept for rollback), restart
+                                                                                    (ROOST_AGENT_AUTO_UPGRADE=1)
 WebSocket URLs honour HTTPS_PROXY (wss://), HTTP_PROXY (ws://) and NO_PROXY.`;
 
 const configError = (message: string) => new RoostError('ROOST_CONFIG', message);
@@ -103,6 +108,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         server: { type: 'string' },
         'ca-file': { type: 'string' },
         once: { type: 'boolean' },
+        'auto-upgrade': { type: 'boolean' },
         prefetch: { type: 'string' },
         'secrets-file': { type: 'string' },
         'hook-start': { type: 'string' },
@@ -167,6 +173,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     // --once runs one job: one slot, so the control plane never leases it a second
     slots: values.once ? 1 : slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
     once: values.once === true,
+    autoUpgrade: values['auto-upgrade'] === true || env.ROOST_AGENT_AUTO_UPGRADE === '1',
     prefetch: values.once ? 0 : parsePrefetch(pick('prefetch', 'ROOST_AGENT_PREFETCH')),
     hooks: readHooks(pick),
     dataDir,

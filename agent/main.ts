@@ -3,7 +3,8 @@ import { RoostError } from '../protocol/errors.ts';
 import { agentMain } from './cli.ts';
 
 try {
-  await agentMain(process.argv.slice(2));
+  const code = await agentMain(process.argv.slice(2));
+  if (code !== undefined) process.exitCode = code;
 } catch (error) {
   const roost = error instanceof RoostError ? error : RoostError.from(error);
   process.stderr.write(

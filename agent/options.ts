@@ -1,4 +1,5 @@
 // The Agent's options, and the environments it derives from them (expression `envs`, child processes).
+import type { AgentBundle } from '../protocol/messages.ts';
 import type { AgentBuffer } from './buffer/types.ts';
 import type { AgentHooks } from './hooks.ts';
 import type { Logger } from './logger.ts';
@@ -44,6 +45,8 @@ export interface AgentOptions {
   buffer?: AgentBuffer;
   /** keeps a credential the control plane rotated in (without it, rotation is refused) */
   storeCredential?: (credential: string) => Promise<void>;
+  /** the control plane advertised its agent bundle (in a Welcome, or a Rejected when `rejected`) */
+  bundleAdvertised?: (bundle: AgentBundle, rejected: boolean) => void;
   /** a connection other than MQTT (tests, embedding) */
   transport?: AgentTransport;
 }

@@ -1,5 +1,5 @@
 // The agent's side of the protocol on one connection: hello, welcome, jobs and acks, heartbeats, control.
-import type { Control, Job, JobRef, Welcome } from '../protocol/messages.ts';
+import type { AgentBundle, Control, Job, JobRef, Welcome } from '../protocol/messages.ts';
 import { type AgentBuffer, logsKey, type OutboxEntry } from './buffer/types.ts';
 import type { Logger } from './logger.ts';
 import type { Runner } from './runner/runner.ts';
@@ -36,6 +36,8 @@ export interface SessionDeps {
   recover(): Promise<void>;
   /** keeps a rotated credential durably; undefined when this agent cannot (not enrolled) */
   storeCredential: ((credential: string) => Promise<void>) | undefined;
+  /** the control plane advertised its agent bundle (Welcome, or Rejected when `rejected`) */
+  bundleAdvertised?: ((bundle: AgentBundle, rejected: boolean) => void) | undefined;
   /** the control plane turned maintenance mode on or off */
   setMaintenance(enabled: boolean): void;
   /** the before-job hook: a job it refuses is handed back to the control plane */
@@ -204,6 +206,7 @@ export class Session {
           reason: control.reason,
           protocol: control.protocol,
         });
+        if (control.bundle) this.#deps.bundleAdvertised?.(control.bundle, true);
         this.#deps.halt(`rejected: ${control.reason}`);
         return;
       case 'superseded':
@@ -233,6 +236,7 @@ export class Session {
         return;
       case 'heartbeatAck':
         await Promise.all(control.drop.map((ref) => this.#drop(ref)));
+        if (control.bundle) this.#deps.bundleAdvertised?.(control.bundle, false);
         return;
       case 'credential':
         await this.#rotate(control.credentialId, control.credential);
@@ -254,6 +258,7 @@ export class Session {
     clearInterval(this.#heartbeat);
     this.#heartbeat = setInterval(() => this.heartbeat(), interval);
     this.#deps.changed();
+    if (welcome.bundle) this.#deps.bundleAdvertised?.(welcome.bundle, false);
     if (!this.#recovered) {
       this.#recovered = true;
       await this.#deps.recover();

@@ -3,7 +3,10 @@ import { newId } from '../protocol/ids.ts';
 import type { Ack, Heartbeat, Hello, JobRef } from '../protocol/messages.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 
-export const AGENT_VERSION = '0.1.0';
+/** Set by `npm run build` (esbuild's define) to the bundle's version; the source tree says 0.1.0. */
+declare const __ROOST_AGENT_VERSION__: string | undefined;
+export const AGENT_VERSION: string =
+  typeof __ROOST_AGENT_VERSION__ === 'string' ? __ROOST_AGENT_VERSION__ : '0.1.0';
 
 const envelope = () => ({ v: PROTOCOL_VERSION, id: newId() });
 

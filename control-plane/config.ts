@@ -27,6 +27,8 @@ export interface ServerConfig {
   agentVersions: string | undefined;
   /** Node runtimes the installer may fetch, besides this server's own (default {dataDir}/runtimes) */
   runtimesDir: string | undefined;
+  /** where `npm run build` wrote the agent bundle served to installers and upgrades (default dist/) */
+  agentBundleDir: string | undefined;
   /** how long past its lease an offline-capable job waits for an agent that is out of reach */
   offlineGraceMs: number;
   logLevel: string;
@@ -55,6 +57,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'tlsKey', flag: 'tls-key', env: 'ROOST_TLS_KEY', type: 'string' },
   { key: 'agentVersions', flag: 'agent-versions', env: 'ROOST_AGENT_VERSIONS', type: 'string' },
   { key: 'runtimesDir', flag: 'runtimes-dir', env: 'ROOST_RUNTIMES_DIR', type: 'string' },
+  { key: 'agentBundleDir', flag: 'agent-bundle-dir', env: 'ROOST_AGENT_BUNDLE_DIR', type: 'string' },
   { key: 'offlineGraceMs', flag: 'offline-grace-ms', env: 'ROOST_OFFLINE_GRACE_MS', type: 'int' },
   { key: 'logLevel', flag: 'log-level', env: 'ROOST_LOG_LEVEL', type: 'string' },
   { key: 'logFormat', flag: 'log-format', env: 'ROOST_LOG_FORMAT', type: 'string' },
@@ -77,6 +80,7 @@ export function defaultConfig(mode: 'local' | 'standalone'): ServerConfig {
     tlsKey: undefined,
     agentVersions: undefined,
     runtimesDir: undefined,
+    agentBundleDir: undefined,
     offlineGraceMs: 3_600_000,
     logLevel: 'info',
     logFormat: undefined,

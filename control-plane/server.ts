@@ -13,7 +13,7 @@ import { createExecution, ExecutionOperations, Executor, inlineLink } from './ex
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
 import { LocalStorage, type Storage } from './storage/index.ts';
-import { bootstrapAdmin, type RouteAccess, Webserver } from './webserver/index.ts';
+import { bootstrapAdmin, bundleAdvertiser, type RouteAccess, Webserver } from './webserver/index.ts';
 
 const PACKAGE_ROOT = resolve(import.meta.dirname, '..');
 
@@ -141,6 +141,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     changes.setMaxListeners(0);
     const { repository, connection } = database;
     const executor = new Executor({ repository, connection, logger: log('executor') });
+    const bundleDir = resolve(config.agentBundleDir ?? join(PACKAGE_ROOT, 'dist'));
     const dispatcher = new Dispatcher({
       repository,
       connection,
@@ -154,6 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           }
         : {}),
       offlineGraceMs: config.offlineGraceMs,
+      agentBundle: bundleAdvertiser(bundleDir),
     });
     executor.on('committed', (committed) => {
       if (committed.jobs.length) dispatcher.jobsCreated(committed.jobs);
@@ -213,7 +215,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         mqttStream: (stream) => broker.handleStream(stream),
         install: {
           script: join(PACKAGE_ROOT, 'installers/install.sh'),
-          bundleDir: join(PACKAGE_ROOT, 'dist'),
+          bundleDir,
           runtimesDir: resolve(config.runtimesDir ?? join(dataDir, 'runtimes')),
         },
         setAgentMaintenance: (agentId, enabled) => dispatcher.setMaintenance(agentId, enabled),

@@ -1,6 +1,9 @@
 // `npm run build`: the agent bundle the control plane serves to installers. esbuild bundles the agent
 // (only what `roost agent` needs) into one file; the native libSQL binding and its loader, which cannot
-// be bundled, are copied beside it. Output: dist/agent/ and dist/roost-agent.tar.gz with its SHA-256.
+// be bundled, are copied beside it. Output: dist/agent/ and dist/roost-agent.tar.gz with its SHA-256 and
+// its version (roost-agent.version), which the control plane advertises to agents for upgrades.
+// Options (for tests and release builds): --out DIR (instead of dist/), --version X.Y.Z (instead of
+// package.json's).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -14,10 +17,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');
-const dist = join(root, 'dist');
+const { values: options } = parseArgs({
+  options: { out: { type: 'string' }, version: { type: 'string' } },
+});
+const version = options.version ?? JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`--version: "${version}" is not X.Y.Z`);
+const dist = resolve(options.out ?? join(root, 'dist'));
 const out = join(dist, 'agent');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -31,6 +40,7 @@ await build({
   target: 'node20',
   minify: true,
   legalComments: 'linked',
+  define: { __ROOST_AGENT_VERSION__: JSON.stringify(version) },
   external: ['libsql'],
   // bundled CommonJS modules call require(): give the ES module one
   banner: {
@@ -52,13 +62,13 @@ function copyPackage(name, seen = new Set()) {
 }
 copyPackage('libsql');
 
-const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 writeFileSync(join(out, 'VERSION'), `${version}\n`);
 
 const tarball = join(dist, 'roost-agent.tar.gz');
 execFileSync('tar', ['-czf', tarball, '-C', out, '.']);
 const sha256 = createHash('sha256').update(readFileSync(tarball)).digest('hex');
 writeFileSync(`${tarball}.sha256`, `${sha256}  roost-agent.tar.gz\n`);
+writeFileSync(join(dist, 'roost-agent.version'), `${version}\n`);
 
 const size = (path) => {
   const stat = statSync(path);

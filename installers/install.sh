@@ -12,6 +12,7 @@ PREFIX="${ROOST_PREFIX:-}"
 NO_SERVICE="${ROOST_NO_SERVICE:-}"
 NO_START="${ROOST_NO_START:-}"
 UNINSTALL="${ROOST_UNINSTALL:-}"
+AUTO_UPGRADE="${ROOST_AUTO_UPGRADE:-}"
 SERVICE=roost-agent
 
 say() { printf 'roost-install: %s\n' "$*" >&2; }
@@ -23,7 +24,7 @@ die() {
 usage() {
   cat <<EOF
 usage: install.sh --token T [--labels k=v,...] [--name NAME] [--prefix DIR] [--url URL]
-                  [--no-service] [--no-start] [--uninstall]
+                  [--no-service] [--no-start] [--auto-upgrade] [--uninstall]
   --token       registration token (roost agent token create)          ROOST_TOKEN
   --labels      labels to claim, within what the token allows           ROOST_AGENT_LABELS
   --name        display name of the agent (default: host name)          ROOST_AGENT_NAME
@@ -31,6 +32,7 @@ usage: install.sh --token T [--labels k=v,...] [--name NAME] [--prefix DIR] [--u
   --url         the control plane (default: where this script came from)  ROOST_URL
   --no-service  run the agent in the foreground instead of as a systemd service  ROOST_NO_SERVICE=1
   --no-start    install and register, run nothing                       ROOST_NO_START=1
+  --auto-upgrade  switch to the control plane's newer bundles by itself, when idle  ROOST_AUTO_UPGRADE=1
   --uninstall   stop and remove the agent (its registration is dropped locally)  ROOST_UNINSTALL=1
 Re-running upgrades in place and keeps the registration.
 EOF
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
     --no-service) NO_SERVICE=1 ;;
     --no-start) NO_START=1 ;;
     --uninstall) UNINSTALL=1 ;;
+    --auto-upgrade) AUTO_UPGRADE=1 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option $1" ;;
   esac
@@ -180,11 +183,31 @@ say "agent $(cat "$PREFIX/app/VERSION" 2>/dev/null || echo '?') installed in $PR
 mkdir -p "$PREFIX/bin"
 cat >"$PREFIX/bin/roost-agent" <<EOF
 #!/bin/sh
-# written by install.sh: runs the Roost agent installed here
-exec "$NODE" "$PREFIX/app/roost-agent.mjs" "\$@"
+# written by install.sh: runs the Roost agent installed here. \`start\` runs it again when it exits with
+# 75: it has switched to a new bundle in app/ (roost agent start --auto-upgrade). A signal stops it.
+NODE="$NODE"
+APP="$PREFIX/app/roost-agent.mjs"
+[ "\${1:-}" = start ] || exec "\$NODE" "\$APP" "\$@"
+child=""
+stopping=""
+trap 'stopping=1; [ -z "\$child" ] || kill -TERM "\$child" 2>/dev/null' TERM INT HUP
+while :; do
+  "\$NODE" "\$APP" "\$@" &
+  child=\$!
+  code=0
+  wait "\$child" || code=\$?
+  # a trapped signal ends wait early: wait again for the agent's own exit
+  while kill -0 "\$child" 2>/dev/null; do
+    code=0
+    wait "\$child" || code=\$?
+  done
+  if [ -n "\$stopping" ] || [ "\$code" -ne 75 ]; then exit "\$code"; fi
+done
 EOF
 chmod 755 "$PREFIX/bin/roost-agent"
 DATA="$PREFIX/data"
+START_FLAGS=""
+[ -z "$AUTO_UPGRADE" ] || START_FLAGS=" --auto-upgrade"
 
 # ---- registration (kept when re-running) ----
 if grep -q '"credential"' "$DATA/agent.json" 2>/dev/null; then
@@ -208,7 +231,7 @@ After=network-online.target
 
 [Service]
 Type=simple
-ExecStart=$PREFIX/bin/roost-agent start --data-dir $DATA
+ExecStart=$PREFIX/bin/roost-agent start --data-dir $DATA$START_FLAGS
 Restart=always
 RestartSec=5
 KillSignal=SIGTERM
@@ -232,7 +255,7 @@ cat >"$PREFIX/$LABEL.plist" <<EOF
     <string>$PREFIX/bin/roost-agent</string>
     <string>start</string>
     <string>--data-dir</string>
-    <string>$DATA</string>
+    <string>$DATA</string>$([ -z "$AUTO_UPGRADE" ] || printf '\n    <string>--auto-upgrade</string>')
   </array>
   <key>RunAtLoad</key><true/>
   <key>KeepAlive</key><true/>
@@ -244,12 +267,13 @@ EOF
 
 if [ -n "$NO_SERVICE" ]; then
   if [ -n "$NO_START" ]; then
-    say "installed; start it with: $PREFIX/bin/roost-agent start --data-dir $DATA"
+    say "installed; start it with: $PREFIX/bin/roost-agent start --data-dir $DATA$START_FLAGS"
     exit 0
   fi
   say "running the agent in the foreground (Ctrl-C stops it)"
   rm -rf "$WORK"
   trap - EXIT INT TERM
+  if [ -n "$AUTO_UPGRADE" ]; then exec "$PREFIX/bin/roost-agent" start --data-dir "$DATA" --auto-upgrade; fi
   exec "$PREFIX/bin/roost-agent" start --data-dir "$DATA"
 fi
 

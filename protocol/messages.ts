@@ -144,6 +144,12 @@ export const Job = Type.Object({
 });
 export type Job = Static<typeof Job>;
 
+/** An agent bundle: its version and the SHA-256 of its tarball. */
+export const AgentBundle = Type.Object({
+  version: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', maxLength: 32 }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+});
+export type AgentBundle = Static<typeof AgentBundle>;
 export const Welcome = Type.Object({
   ...Envelope,
   kind: Type.Literal('welcome'),
@@ -155,6 +161,8 @@ export const Welcome = Type.Object({
   drop: Type.Array(JobRef),
   /** the agent versions this control plane accepts, `MIN..MAX` (either end may be open) */
   agentVersions: Type.Optional(Type.String({ maxLength: 64 })),
+  /** the agent bundle this control plane serves (GET /install/agent.tar.gz), for upgrades */
+  bundle: Type.Optional(AgentBundle),
 });
 export const Rejected = Type.Object({
   ...Envelope,
@@ -163,6 +171,7 @@ export const Rejected = Type.Object({
   protocol: ProtocolRange,
   reason: Type.String(),
   agentVersions: Type.Optional(Type.String({ maxLength: 64 })),
+  bundle: Type.Optional(AgentBundle),
 });
 export const ResultAck = Type.Object({
   ...Envelope,
@@ -191,6 +200,8 @@ export const HeartbeatAck = Type.Object({
   kind: Type.Literal('heartbeatAck'),
   /** running jobs whose lease this agent no longer holds */
   drop: Type.Array(JobRef),
+  /** the agent bundle served now (a bundle built while agents are connected reaches them here) */
+  bundle: Type.Optional(AgentBundle),
 });
 /** Maintenance mode set from the control plane: the agent takes no new job while `enabled`. */
 export const Maintenance = Type.Object({

@@ -159,7 +159,13 @@ export class AgentMessages {
     const until = new Date(d.now().getTime() + d.leaseMs);
     const held = await d.repository.jobs.renew(agentId, beat.running, until);
     const drop = beat.running.filter((r) => !held.some((h) => h.id === r.jobId && h.attempt === r.attempt));
-    d.publish(agentId, 'control', { ...d.envelope(), kind: 'heartbeatAck', drop });
+    const bundle = d.advertisedVersions().bundle;
+    d.publish(agentId, 'control', {
+      ...d.envelope(),
+      kind: 'heartbeatAck',
+      drop,
+      ...(bundle ? { bundle } : {}),
+    });
   }
 
   /**

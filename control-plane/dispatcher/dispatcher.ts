@@ -2,6 +2,7 @@
 // of the right group, accepts results only from the lease holder, and re-dispatches work of lost agents.
 import type { AedesPublishPacket, PublishPacket } from 'aedes';
 import {
+  type AgentBundle,
   ALL_UP_TOPICS,
   type Control,
   type DownKind,
@@ -53,6 +54,8 @@ export interface DispatcherOptions {
   heartbeatIntervalMs?: number;
   /** agent versions accepted (default: any) */
   agentVersions?: VersionRange;
+  /** the agent bundle served to installers, advertised for upgrades (read at each Welcome) */
+  agentBundle?: () => AgentBundle | undefined;
   /** a task whose agents die this many times fails instead of taking down the fleet (default 2) */
   maxAgentLost?: number;
   now?: () => Date;
@@ -434,9 +437,10 @@ export class Dispatcher {
   }
 
   /** The accepted agent versions, as Welcome and Rejected advertise them. */
-  advertisedVersions(): { agentVersions?: string } {
+  advertisedVersions(): { agentVersions?: string; bundle?: AgentBundle } {
     const range = this.options.agentVersions;
-    return range ? { agentVersions: showRange(range) } : {};
+    const bundle = this.options.agentBundle?.();
+    return { ...(range ? { agentVersions: showRange(range) } : {}), ...(bundle ? { bundle } : {}) };
   }
 
   /** Why this agent's version is refused, or undefined when it is accepted. */

@@ -108,6 +108,8 @@ export class Processes {
     secret: string;
     leaseMs?: number;
     offlineGraceMs?: number;
+    /** more environment (ROOST_AGENT_BUNDLE_DIR, ...) */
+    env?: Record<string, string>;
   }) {
     const [port, mqttPort] = [await freePort(), await freePort()];
     const proc = this.spawn(
@@ -133,6 +135,7 @@ export class Processes {
         ...(options.offlineGraceMs !== undefined
           ? { ROOST_OFFLINE_GRACE_MS: String(options.offlineGraceMs) }
           : {}),
+        ...options.env,
       },
     );
     await proc.waitFor(/Roost standalone is running/);

@@ -2,11 +2,11 @@
 // control plane installs fine): install.sh, the agent bundle and its SHA-256, and Node runtimes (this
 // server's own, for its own platform, and any an operator places in the runtimes directory).
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RoostError } from '../../../protocol/index.ts';
+import { type AgentBundle, RoostError } from '../../../protocol/index.ts';
 import type { WebserverDeps } from '../deps.ts';
 
 export interface InstallFiles {
@@ -25,8 +25,11 @@ const RUNTIME = /^node-(linux|darwin)-(x64|arm64)$/;
 const OWN_RUNTIME = `node-${process.platform}-${process.arch}`;
 const hashes = new Map<string, Promise<string>>();
 
+/** The file's SHA-256, computed once per version of the file (a rebuilt bundle gets its new hash). */
 function sha256Of(path: string): Promise<string> {
-  let hash = hashes.get(path);
+  const info = statSync(path, { throwIfNoEntry: false });
+  const key = `${path}:${info?.mtimeMs}:${info?.size}`;
+  let hash = hashes.get(key);
   if (!hash) {
     hash = new Promise((resolve, reject) => {
       const digest = createHash('sha256');
@@ -35,8 +38,8 @@ function sha256Of(path: string): Promise<string> {
         .on('end', () => resolve(digest.digest('hex')))
         .on('error', reject);
     });
-    hash.catch(() => hashes.delete(path));
-    hashes.set(path, hash);
+    hash.catch(() => hashes.delete(key));
+    hashes.set(key, hash);
   }
   return hash;
 }
@@ -48,6 +51,32 @@ async function sendFile(reply: FastifyReply, path: string, missing: string) {
     .type('application/octet-stream')
     .header('content-length', info.size)
     .send(createReadStream(path));
+}
+
+/**
+ * The bundle `npm run build` wrote into `bundleDir` (its version and the SHA-256 of its tarball, from
+ * the files written beside it), or undefined when none is built. Read again whenever the .sha256 file
+ * changes, so a bundle built while the control plane runs is advertised from the next Welcome on.
+ */
+export function bundleAdvertiser(bundleDir: string): () => AgentBundle | undefined {
+  const shaFile = join(bundleDir, 'roost-agent.tar.gz.sha256');
+  const versionFile = join(bundleDir, 'roost-agent.version');
+  let cached: { stamp: string; bundle: AgentBundle | undefined } | undefined;
+  return () => {
+    const info = statSync(shaFile, { throwIfNoEntry: false });
+    const stamp = info ? `${info.mtimeMs}:${info.size}` : 'none';
+    if (cached?.stamp === stamp) return cached.bundle;
+    let bundle: AgentBundle | undefined;
+    try {
+      const sha256 = readFileSync(shaFile, 'utf8').split(/\s+/)[0] ?? '';
+      const version = readFileSync(versionFile, 'utf8').trim();
+      if (/^[0-9a-f]{64}$/.test(sha256) && /^\d+\.\d+\.\d+$/.test(version)) bundle = { version, sha256 };
+    } catch {
+      bundle = undefined; // no bundle built (yet)
+    }
+    cached = { stamp, bundle };
+    return bundle;
+  };
 }
 
 /** The control plane's address as the installing host reached it. */
