@@ -215,6 +215,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         mqttStream: (stream) => broker.handleStream(stream),
         install: {
           script: join(PACKAGE_ROOT, 'installers/install.sh'),
+          powershell: join(PACKAGE_ROOT, 'installers/install.ps1'),
           bundleDir,
           runtimesDir: resolve(config.runtimesDir ?? join(dataDir, 'runtimes')),
         },

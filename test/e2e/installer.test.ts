@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Language, Parser } from 'web-tree-sitter';
 import { applyFlow, call, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { Processes, RoostProcess } from '../support/processes.ts';
@@ -203,5 +204,46 @@ describe('install.sh', () => {
     const missing = await call<{ message: string }>(cp.api, 'GET', '/install/runtimes/node-darwin-arm64');
     expect(missing.status).toBe(404);
     expect(missing.body.message).toContain('place others in');
+  });
+
+  it('serves install.ps1 for Windows with its address filled in; a PowerShell grammar parses it', async () => {
+    const response = await fetch(`${cp.api}/install.ps1`);
+    expect(response.status).toBe(200);
+    const script = await response.text();
+    expect(script).toContain(`if (-not $Url) { $Url = '${cp.api}' }`);
+    expect(script).not.toContain('@@ROOST_URL@@');
+    for (const flag of [
+      'Token',
+      'Labels',
+      'Name',
+      'Prefix',
+      'NoService',
+      'NoStart',
+      'Uninstall',
+      'AutoUpgrade',
+    ])
+      expect(script).toMatch(new RegExp(`\\$${flag} = `));
+    expect(script).toContain("FetchVerified '/install/agent.tar.gz'");
+    expect(script).toContain('Get-FileHash -Algorithm SHA256');
+    expect(script).toContain('Register-ScheduledTask');
+
+    // no PowerShell on this machine (Debian ships none): tree-sitter's PowerShell grammar checks the syntax
+    await Parser.init();
+    const parser = new Parser();
+    parser.setLanguage(
+      await Language.load(join(ROOT, 'node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm')),
+    );
+    const errors = (text: string) => {
+      const tree = parser.parse(text)!;
+      const found = tree.rootNode.descendantsOfType(['ERROR']).map((n) => `line ${n!.startPosition.row + 1}`);
+      if (tree.rootNode.hasError && found.length === 0) found.push('a missing token');
+      return found;
+    };
+    expect(errors(script)).toEqual([]);
+    expect(errors(script.replace('} else {', '} else {{'))).not.toEqual([]);
+
+    const runtime = await call<{ message: string }>(cp.api, 'GET', '/install/runtimes/node-win-x64.exe');
+    expect(runtime.status).toBe(404);
+    expect(runtime.body.message).toContain('place others in');
   });
 });

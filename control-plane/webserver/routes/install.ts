@@ -12,6 +12,8 @@ import type { WebserverDeps } from '../deps.ts';
 export interface InstallFiles {
   /** install.sh */
   script: string;
+  /** install.ps1 (Windows) */
+  powershell: string;
   /** where `npm run build` wrote roost-agent.tar.gz and its .sha256 */
   bundleDir: string;
   /** further Node runtimes, as binaries named node-{os}-{arch} (e.g. node-linux-arm64) */
@@ -21,8 +23,9 @@ export interface InstallFiles {
 /** Installing hosts have no credentials yet: what they download is public (and verified by SHA-256). */
 const PUBLIC = { config: { access: 'public' } } as const;
 
-const RUNTIME = /^node-(linux|darwin)-(x64|arm64)$/;
-const OWN_RUNTIME = `node-${process.platform}-${process.arch}`;
+const RUNTIME = /^node-(?:(?:linux|darwin)-(?:x64|arm64)|win-(?:x64|arm64)\.exe)$/;
+const OWN_RUNTIME =
+  process.platform === 'win32' ? `node-win-${process.arch}.exe` : `node-${process.platform}-${process.arch}`;
 const hashes = new Map<string, Promise<string>>();
 
 /** The file's SHA-256, computed once per version of the file (a rebuilt bundle gets its new hash). */
@@ -97,6 +100,11 @@ export function installRoutes(app: FastifyInstance, deps: WebserverDeps) {
       .send(script.replace('@@ROOST_URL@@', origin(request)));
   });
 
+  app.get('/install.ps1', PUBLIC, async (request, reply) => {
+    const script = await readFile(files.powershell, 'utf8');
+    return reply.type('text/plain; charset=utf-8').send(script.replace('@@ROOST_URL@@', origin(request)));
+  });
+
   app.get('/install/agent.tar.gz', PUBLIC, (_request, reply) => sendFile(reply, bundle, noBundle));
 
   app.get('/install/agent.tar.gz.sha256', PUBLIC, async (_request, reply) => {
@@ -108,7 +116,7 @@ export function installRoutes(app: FastifyInstance, deps: WebserverDeps) {
     if (!RUNTIME.test(name))
       throw new RoostError(
         'ROOST_NOT_FOUND',
-        `no runtime ${name}: names are node-{linux|darwin}-{x64|arm64}`,
+        `no runtime ${name}: names are node-{linux|darwin}-{x64|arm64} and node-win-{x64|arm64}.exe`,
       );
     return name === OWN_RUNTIME ? process.execPath : join(files.runtimesDir, name);
   };
