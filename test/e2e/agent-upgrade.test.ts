@@ -54,9 +54,9 @@ describe('agent upgrades', () => {
     for (const file of BUNDLE_FILES) copyFileSync(join(from, file), join(bundles.served, file));
   };
 
-  const shell = (name: string, line: string) => {
+  const shell = (name: string, line: string, env: Record<string, string> = {}) => {
     const child = spawn('sh', ['-c', line], {
-      env: { HOME: processes.tempDir('home'), PATH: process.env.PATH ?? '' },
+      env: { HOME: processes.tempDir('home'), PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -102,6 +102,8 @@ describe('agent upgrades', () => {
     const agent = shell(
       'auto-upgrading agent',
       `curl -fsSL ${cp.api}/install.sh | sh -s -- --token ${token.body.token} --prefix ${prefix} --no-service --auto-upgrade`,
+      // one slot: the second job can only run once the first is done, i.e. after the switch
+      { ROOST_AGENT_SLOTS: '1' },
     );
     await agent.waitFor(/welcomed/, 60_000);
     expect(agent.output).toContain('agent 0.9.0 installed');
@@ -124,7 +126,7 @@ describe('agent upgrades', () => {
     // draining: a second job waits for the agent instead of starting on the old version
     const queued = await runFlow(cp.api, 'e2e.upgrade', 'upgraded', { gate: 'two' });
 
-    // the draining agent took no new job (its second slot is free)
+    // the draining agent takes no new job
     const waiting = await call<ExecutionJson>(cp.api, 'GET', `/api/v1/executions/${queued.id}`);
     expect(waiting.body.taskRunList[0]?.attempts[0]?.agentId).toBeUndefined();
     writeFileSync(join(dir, 'one'), '');
