@@ -54,8 +54,7 @@ async function run(argv: string[], out: Out): Promise<number> {
       if (sub !== undefined && AGENT_ADMIN_COMMANDS.has(sub) && !local)
         return agentAdminCommand(argv.slice(1), out);
       const { agentMain } = await import('../agent/index.ts');
-      await agentMain(argv.slice(1));
-      return 0;
+      return (await agentMain(argv.slice(1))) ?? 0;
     }
     case 'flow':
       return flowCommand(sub, rest, out);
