@@ -58,7 +58,8 @@ export function queueAttempt(
     pinnedAgentId: shared?.pinnedAgentId ?? null,
     payload: {
       task: task as Record<string, unknown>,
-      context,
+      // an agent sees its own environment as `envs`, not the control plane's
+      context: withoutEnvs(context),
       ...(shared ? { workingDirectory: { id: shared.id, last: shared.last } } : {}),
     },
   });
@@ -84,4 +85,9 @@ export function armTimeout(
   }
   state.timer(new Date(state.now.getTime() + timeout.value), { type: 'timeout', taskRunId: run.id, attempt });
   return true;
+}
+
+function withoutEnvs(context: Record<string, unknown>): Record<string, unknown> {
+  const { envs: _envs, ...rest } = context;
+  return rest;
 }
