@@ -138,11 +138,24 @@ export const Job = Type.Object({
   context: Type.Record(Type.String(), Type.Unknown()),
   /**
    * a child of a WorkingDirectory: run in the directory shared by the task runs of WorkingDirectory
-   * task run `id` (kept between jobs), and remove it once `last` (its last child) succeeds
+   * task run `id` (kept between jobs), and remove it once `last` (its last child) succeeds. The
+   * WorkingDirectory's `inputFiles` (unrendered) are written when the directory is made; its
+   * `outputFiles` (on the last child's job) are uploaded after that child succeeds, and reported in the
+   * child's outputs under DIRECTORY_OUTPUTS, which the control plane moves to the WorkingDirectory
    */
-  workingDirectory: Type.Optional(Type.Object({ id: Id, last: Type.Boolean() })),
+  workingDirectory: Type.Optional(
+    Type.Object({
+      id: Id,
+      last: Type.Boolean(),
+      inputFiles: Type.Optional(Type.Unknown()),
+      outputFiles: Type.Optional(Type.Unknown()),
+    }),
+  ),
 });
 export type Job = Static<typeof Job>;
+
+/** The key of a WorkingDirectory's own outputs (`outputFiles`) in its last child's result. */
+export const DIRECTORY_OUTPUTS = '$workingDirectory';
 
 export const Welcome = Type.Object({
   ...Envelope,

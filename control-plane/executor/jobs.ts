@@ -4,7 +4,7 @@ import { isTerminal, newId } from '../../protocol/index.ts';
 import type { TaskRunRow } from '../repository/index.ts';
 import { taskRunContext } from './context.ts';
 import { EXECUTOR_ATTEMPTS } from './flowables/attempts.ts';
-import { sharedDirectoryOf } from './flowables/working-directory.ts';
+import { directoryOfJob, sharedDirectoryOf } from './flowables/working-directory.ts';
 import type { FlowPlan } from './plan.ts';
 import { renderDuration, renderWorkerGroup } from './rendering.ts';
 import type { ExecutionState } from './state.ts';
@@ -60,7 +60,7 @@ export function queueAttempt(
       task: task as Record<string, unknown>,
       // an agent sees its own environment as `envs`, not the control plane's
       context: withoutEnvs(context),
-      ...(shared ? { workingDirectory: { id: shared.id, last: shared.last } } : {}),
+      ...(shared ? { workingDirectory: directoryOfJob(shared) } : {}),
     },
   });
   return true;

@@ -137,7 +137,7 @@ export const jobs = pgTable(
         task: Record<string, unknown>;
         context: Record<string, unknown>;
         /** a child of a WorkingDirectory: the shared directory it runs in (see protocol Job) */
-        workingDirectory?: { id: string; last: boolean };
+        workingDirectory?: { id: string; last: boolean; inputFiles?: unknown; outputFiles?: unknown };
       }>()
       .notNull(),
     agentId: text('agent_id'),

@@ -10,7 +10,8 @@ import { simulate } from './simulate.ts';
 
 /** Flows that use only ready types but are not run here, and why. */
 const SKIPPED: Record<string, string> = {
-  'for-each-item-outputs-subflow.yaml': "read() of a file of another execution (ForEachItem's split)",
+  'for-each-item-outputs-subflow.yaml':
+    "a ForEachItem child (ForEachItem is not in Roost): run as a Subflow given its parent's file in test/e2e/files.test.ts",
   'inputs-large.yaml': 'FILE inputs and internal storage',
   'kv.yaml': 'kv() and the KV store',
   'retry-new-execution-flow-attempts.yml': 'a chain of executions: run in retry-new-execution.test.ts',

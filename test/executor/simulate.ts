@@ -35,7 +35,7 @@ export interface SimJob {
   workerGroup: string | null;
   /** a WorkingDirectory child: the agent it must run on, and its shared directory */
   pinnedAgentId: string | null;
-  workingDirectory?: { id: string; last: boolean };
+  workingDirectory?: { id: string; last: boolean; inputFiles?: unknown; outputFiles?: unknown };
 }
 
 /**
