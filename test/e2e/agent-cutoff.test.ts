@@ -1,15 +1,17 @@
 // A task that is not offline-capable, on an agent cut off from the control plane (a TCP proxy of ours sits
 // between them) for longer than the lease: the control plane gives it to the other agent of the group as
 // attempt 2, and the cut-off agent stops its task's processes before the link returns, so the job is not
-// run by both and only one result is recorded.
-import { existsSync, readFileSync } from 'node:fs';
+// run by both and only one result is recorded. The same task in a worker group declared offline-capable
+// (`roost group create --offline`) keeps its lease through the cut and finishes there.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processGone } from '../../agent/test-support/wait.ts';
 import { applyFlow, runFlow, waitForEnd, waitForExecution } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { until } from '../support/in-process.ts';
-import { Processes } from '../support/processes.ts';
+import { PROCESS_ADMIN_TOKEN, Processes } from '../support/processes.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 describe('a task that is not offline-capable, on an agent cut off past its lease', () => {
@@ -91,5 +93,73 @@ tasks:
     );
     expect(cutOff.output).not.toMatch(/refused a result/);
     expect(cp.proc.output).not.toMatch(/result rejected/);
+  }, 180_000);
+
+  it('keeps its lease through the cut when its worker group is declared offline-capable', async () => {
+    // a control plane of its own, on a database of its own
+    const own = await createTestDatabase();
+    const cp = await processes.controlPlane({ databaseUrl: own.url!, secret, leaseMs: 1_000 });
+    const dir = processes.tempDir('field');
+    const create = processes.spawn(
+      'group create',
+      ['group', 'create', 'fieldwork', '--selector', 'site=far', '--offline', '--server', cp.api],
+      { ROOST_TOKEN: PROCESS_ADMIN_TOKEN },
+    );
+    expect(await create.exited).toBe(0);
+    await applyFlow(
+      cp.api,
+      `
+id: grouped
+namespace: e2e
+tasks:
+  - id: survey
+    type: io.kestra.plugin.scripts.shell.Commands
+    workerGroup:
+      key: fieldwork
+    commands:
+      - touch ${dir}/started
+      - while [ ! -e ${dir}/go ]; do sleep 0.1; done
+      - touch ${dir}/finished
+`,
+    );
+    const fieldProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(cp.mqttUrl).port) });
+    const sql = postgres(own.url!, { max: 1 });
+    try {
+      await processes.agent({
+        url: `mqtt://127.0.0.1:${fieldProxy.port}`,
+        secret,
+        id: 'far-a',
+        labels: 'site=far',
+      });
+      const created = await runFlow(cp.api, 'e2e', 'grouped');
+      await until(async () => existsSync(join(dir, 'started')), 'the task to start');
+      await processes.agent({ url: cp.mqttUrl, secret, id: 'far-b', labels: 'site=far' });
+
+      fieldProxy.cut();
+      await cp.proc.waitFor(/agent offline \(connection lost\)[^\n]*far-a/);
+      // the lease (1 s) ran out over a second ago, and the job is still far-a's first attempt
+      await until(async () => {
+        const [job] = await sql<{ expired: boolean }[]>`
+          select lease_until < now() - interval '1 second' as expired from jobs where execution_id = ${created.id}`;
+        return job?.expired === true;
+      }, 'the lease of the job to run out');
+      const [job] = await sql<{ state: string; agent_id: string; attempt: number; offline: boolean }[]>`
+        select state, agent_id, attempt, offline from jobs where execution_id = ${created.id}`;
+      expect(job).toEqual({ state: 'leased', agent_id: 'far-a', attempt: 1, offline: true });
+
+      writeFileSync(join(dir, 'go'), '');
+      await until(async () => existsSync(join(dir, 'finished')), 'the task to finish while cut off', 30_000);
+      fieldProxy.restore();
+      const done = await waitForEnd(cp.api, created.id, 60_000);
+      expect(done.state.current).toBe('SUCCESS');
+      expect(done.taskRunList[0]?.attempts.map((a) => [a.agentId, a.state.current])).toEqual([
+        ['far-a', 'SUCCESS'],
+      ]);
+    } finally {
+      await sql.end();
+      await fieldProxy.close();
+      await processes.stopAll();
+      await own.drop();
+    }
   }, 180_000);
 });
