@@ -162,6 +162,7 @@ export class Agent {
       logger: this.#log.child('session'),
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       helloRetryMs: o.helloRetryMs ?? 5_000,
+      storeCredential: o.storeCredential,
       maintenance: () => this.#maintenance || this.#state !== AgentState.running,
       ...(hooks.has(HookName.beforeJob)
         ? { beforeJob: (job: Job) => hooks.run(HookName.beforeJob, jobHookEnv(job)) }

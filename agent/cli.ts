@@ -8,9 +8,11 @@ import { Agent } from './agent.ts';
 import { openLibsqlBuffer } from './buffer/index.ts';
 import { AGENT_START_USAGE, parseHealthPort, resolveAgentConfig } from './config.ts';
 import { type HealthServer, startHealthServer } from './health.ts';
-import { loadOrCreateIdentity } from './identity.ts';
+import { loadOrCreateIdentity, storeCredential } from './identity.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
+import { registerCommand } from './register.ts';
 import type { AgentStatus } from './status.ts';
+import { upgradeCommand } from './upgrade.ts';
 
 export interface AgentMainIo {
   env?: NodeJS.ProcessEnv;
@@ -38,6 +40,14 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
     await statusCommand(rest, io.env ?? process.env, out);
     return;
   }
+  if (command === 'upgrade') {
+    await upgradeCommand(rest, io.env ?? process.env, out);
+    return;
+  }
+  if (command === 'register') {
+    await registerCommand(rest, io.env ?? process.env, out);
+    return;
+  }
   if (command === 'maintenance') {
     await maintenanceCommand(rest, io.env ?? process.env, out);
     return;
@@ -49,7 +59,13 @@ export async function agentMain(argv: string[], io: AgentMainIo = {}): Promise<v
   const config = resolveAgentConfig(rest, env);
   const agentId = config.agentId ?? (await loadOrCreateIdentity(config.dataDir)).agentId;
   const logger = io.logger ?? createConsoleLogger(`agent ${agentId}`);
-  const agent = new Agent({ ...config, agentId, logger, env });
+  const agent = new Agent({
+    ...config,
+    agentId,
+    logger,
+    env,
+    ...(config.enrolled ? { storeCredential: (c: string) => storeCredential(config.dataDir, c) } : {}),
+  });
   const labels =
     Object.entries(config.labels)
       .map(([k, v]) => `${k}=${v}`)

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { RoostError } from '../protocol/errors.ts';
 import { isValidAgentId } from '../protocol/topics.ts';
 import { type AgentHooks, HookName } from './hooks.ts';
+import { readEnrolment } from './identity.ts';
 import { readSecretsFile } from './secrets.ts';
 import { brokerUrl } from './transport/url.ts';
 
@@ -22,6 +23,8 @@ export interface AgentConfig {
   serverUrl: string | undefined;
   /** a port on 127.0.0.1 serving GET /health and GET /status; undefined = none */
   healthPort: number | undefined;
+  /** registered with `roost agent register`: the credential lives in agent.json and may be rotated */
+  enrolled: boolean;
   /** the certificate authority read from --ca-file, trusted for mqtts:// and wss:// */
   tls?: { ca: string };
   /** ephemeral: one job, then exit (slots is 1) */
@@ -117,14 +120,31 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     return { value: env[variable] || undefined, source: variable };
   };
 
+  const dataDir = resolve(pick('data-dir', 'ROOST_DATA_DIR').value ?? join(homedir(), '.roost-agent'));
+  // an enrolled agent (roost agent register) finds its broker URL, credential, name and labels here
+  const enrolled = readEnrolment(dataDir);
   const url = pick('url', 'ROOST_URL');
-  if (!url.value) throw configError('--url is required (or set ROOST_URL): where the control plane listens');
-  const secret = pick('secret', 'ROOST_AGENT_SECRET');
+  url.value ??= enrolled?.url;
+  if (!url.value)
+    throw configError(
+      '--url is required (or set ROOST_URL): where the control plane listens; or enrol with roost agent register',
+    );
+  const secret = enrolled
+    ? { value: enrolled.credential, source: 'agent.json' }
+    : pick('secret', 'ROOST_AGENT_SECRET');
   if (!secret.value)
-    throw configError('the agent secret is missing: set ROOST_AGENT_SECRET (or pass --secret)');
+    throw configError(
+      'the agent has no credential: enrol it with roost agent register, or set ROOST_AGENT_SECRET (or pass --secret)',
+    );
   const labels = pick('labels', 'ROOST_AGENT_LABELS');
+  if (enrolled && labels.value === undefined)
+    labels.value = Object.entries(enrolled.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
   const slots = pick('slots', 'ROOST_AGENT_SLOTS');
   const agentId = pick('agent-id', 'ROOST_AGENT_ID');
+  if (enrolled && agentId.value !== undefined && agentId.value !== enrolled.agentId)
+    throw configError(`${agentId.source}: this data directory is enrolled as agent ${enrolled.agentId}`);
   if (agentId.value !== undefined && !isValidAgentId(agentId.value)) {
     throw configError(
       `${agentId.source}: "${agentId.value}" is not a valid agent id (letters, digits, . _ -)`,
@@ -142,16 +162,18 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     ...(caFile.value ? { tls: { ca: readCaFile(caFile.value, caFile.source) } } : {}),
     url: url.value,
     secret: secret.value,
-    name: pick('name', 'ROOST_AGENT_NAME').value ?? hostname(),
+    name: pick('name', 'ROOST_AGENT_NAME').value ?? enrolled?.name ?? hostname(),
     labels: labels.value ? parseLabels(labels.value, labels.source) : {},
     // --once runs one job: one slot, so the control plane never leases it a second
     slots: values.once ? 1 : slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
     once: values.once === true,
     prefetch: values.once ? 0 : parsePrefetch(pick('prefetch', 'ROOST_AGENT_PREFETCH')),
     hooks: readHooks(pick),
-    dataDir: resolve(pick('data-dir', 'ROOST_DATA_DIR').value ?? join(homedir(), '.roost-agent')),
-    agentId: agentId.value,
-    serverUrl: pick('server', 'ROOST_SERVER').value,
+    dataDir,
+    agentId: agentId.value ?? enrolled?.agentId,
+    // an enrolled agent reaches the HTTP API (file transfers) where it registered
+    serverUrl: pick('server', 'ROOST_SERVER').value ?? enrolled?.server,
+    enrolled: enrolled !== undefined,
     healthPort: parseHealthPort(pick('health-port', 'ROOST_AGENT_HEALTH_PORT')),
   };
 }

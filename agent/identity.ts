@@ -1,4 +1,6 @@
-// The agent's identity, generated once and kept in {dataDir}/agent.json (mode 0600) so it survives restarts.
+// The agent's identity, generated once (or given by enrolment) and kept in {dataDir}/agent.json (mode
+// 0600) so it survives restarts. An enrolled agent's file also holds where it connects and its credential.
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoostError } from '../protocol/errors.ts';
@@ -8,6 +10,18 @@ import { isValidAgentId } from '../protocol/topics.ts';
 export interface AgentIdentity {
   agentId: string;
   createdAt: string;
+  /** set by `roost agent register` */
+  enrolment?: Enrolment;
+}
+
+export interface Enrolment {
+  /** the control plane's HTTP(S) address it registered with */
+  server: string;
+  /** the broker URL it connects to */
+  url: string;
+  credential: string;
+  name: string;
+  labels: Record<string, string>;
 }
 
 export function identityPath(dataDir: string): string {
@@ -39,13 +53,49 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<AgentIdenti
         `${path} holds no valid agentId; fix it or remove it to get a new agent id`,
       );
     }
-    return { agentId: parsed.agentId, createdAt: String(parsed.createdAt ?? '') };
+    return {
+      agentId: parsed.agentId,
+      createdAt: String(parsed.createdAt ?? ''),
+      ...(parsed.enrolment ? { enrolment: parsed.enrolment } : {}),
+    };
   }
   const identity: AgentIdentity = { agentId: newId(), createdAt: new Date().toISOString() };
+  await writeIdentity(dataDir, identity);
+  return identity;
+}
+
+/** Writes the identity file atomically, mode 0600 (the directory 0700). */
+export async function writeIdentity(dataDir: string, identity: AgentIdentity): Promise<void> {
+  const path = identityPath(dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temporary, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   await chmod(temporary, 0o600);
   await rename(temporary, path);
-  return identity;
+}
+
+/** The enrolment kept in `dataDir`, if the agent registered (read at start-up, before anything runs). */
+export function readEnrolment(dataDir: string): (Enrolment & { agentId: string }) | undefined {
+  let parsed: Partial<AgentIdentity>;
+  try {
+    parsed = JSON.parse(readFileSync(identityPath(dataDir), 'utf8')) as Partial<AgentIdentity>;
+  } catch {
+    return undefined; // absent or unreadable: loadOrCreateIdentity reports the problem
+  }
+  const e = parsed.enrolment;
+  if (
+    !e ||
+    typeof e.credential !== 'string' ||
+    typeof e.url !== 'string' ||
+    typeof parsed.agentId !== 'string'
+  )
+    return undefined;
+  return { ...e, agentId: parsed.agentId };
+}
+
+/** Replaces the stored credential (rotation), keeping everything else. */
+export async function storeCredential(dataDir: string, credential: string): Promise<void> {
+  const identity = await loadOrCreateIdentity(dataDir);
+  if (!identity.enrolment) throw new Error('this agent is not enrolled: no credential to replace');
+  await writeIdentity(dataDir, { ...identity, enrolment: { ...identity.enrolment, credential } });
 }

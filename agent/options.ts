@@ -42,6 +42,8 @@ export interface AgentOptions {
   backoff?: BackoffPolicy;
   /** a store other than the libSQL file in dataDir (tests, embedding) */
   buffer?: AgentBuffer;
+  /** keeps a credential the control plane rotated in (without it, rotation is refused) */
+  storeCredential?: (credential: string) => Promise<void>;
   /** a connection other than MQTT (tests, embedding) */
   transport?: AgentTransport;
 }

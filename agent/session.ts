@@ -4,7 +4,14 @@ import { type AgentBuffer, logsKey, type OutboxEntry } from './buffer/types.ts';
 import type { Logger } from './logger.ts';
 import type { Runner } from './runner/runner.ts';
 import type { AgentTransport, TransportHandlers } from './transport/types.ts';
-import { ackMessages, heartbeatMessage, helloMessage, refusalMessage, toRef } from './up-messages.ts';
+import {
+  ackEnvelope,
+  ackMessages,
+  heartbeatMessage,
+  helloMessage,
+  refusalMessage,
+  toRef,
+} from './up-messages.ts';
 
 export interface SessionDeps {
   agentId: string;
@@ -27,6 +34,8 @@ export interface SessionDeps {
   halt(reason: string): void;
   /** once, after the first Welcome: deal with the jobs a previous process left in the inbox */
   recover(): Promise<void>;
+  /** keeps a rotated credential durably; undefined when this agent cannot (not enrolled) */
+  storeCredential: ((credential: string) => Promise<void>) | undefined;
   /** the control plane turned maintenance mode on or off */
   setMaintenance(enabled: boolean): void;
   /** the before-job hook: a job it refuses is handed back to the control plane */
@@ -283,6 +292,9 @@ export class Session {
         this.#renewed();
         await Promise.all(control.drop.map((ref) => this.#drop(ref)));
         return;
+      case 'credential':
+        await this.#rotate(control.credentialId, control.credential);
+        return;
     }
   }
 
@@ -307,6 +319,19 @@ export class Session {
       this.#recovered = true;
       await this.#deps.recover();
     }
+  }
+
+  /** Stores the new credential, uses it from the next connection on, then says so (the old one dies then). */
+  async #rotate(credentialId: string, credential: string): Promise<void> {
+    const { storeCredential, transport } = this.#deps;
+    if (!storeCredential) {
+      this.#log.warn('a new credential came, but this agent keeps none (not enrolled); it keeps its own');
+      return;
+    }
+    await storeCredential(credential);
+    transport.setCredential(credential);
+    await transport.publish('credential', { ...ackEnvelope(), credentialId });
+    this.#log.info('credential rotated');
   }
 
   /** The control plane no longer gives this agent the job: stop it, send nothing, forget it. */

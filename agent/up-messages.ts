@@ -7,6 +7,9 @@ export const AGENT_VERSION = '0.1.0';
 
 const envelope = () => ({ v: PROTOCOL_VERSION, id: newId() });
 
+/** A fresh envelope (protocol version and message id) for a message built elsewhere. */
+export const ackEnvelope = envelope;
+
 export const toRef = (ref: JobRef): JobRef => ({ jobId: ref.jobId, attempt: ref.attempt });
 
 export function helloMessage(fields: Omit<Hello, 'v' | 'id' | 'agentVersion'>): Hello {

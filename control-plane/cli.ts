@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { validateFlowSource } from '../protocol/flow/index.ts';
 import { RoostError } from '../protocol/index.ts';
+import { AGENT_ADMIN_COMMANDS, AGENT_ADMIN_USAGE, agentAdminCommand } from './cli-agents.ts';
 import { ApiClient } from './client.ts';
 import { resolveConfig, SETTINGS } from './config.ts';
 import { startServer } from './server.ts';
@@ -14,6 +15,7 @@ const USAGE = `usage: roost <command>
   server standalone            every component against ROOST_DATABASE_URL
   agent start --url URL        run an agent (see: roost agent help)
   agent status                 what a running agent holds (--health-port N, or --data-dir DIR)
+${AGENT_ADMIN_USAGE}
   flow apply FILE...           store flows (a new revision when the source changed)
   flow validate FILE|DIR...    check flows locally; exit code 1 on any error
   execution run NS FLOW_ID [--input k=v]... [--label k=v]... [--wait]
@@ -49,6 +51,10 @@ async function run(argv: string[], out: Out): Promise<number> {
     case 'server':
       return serverCommand(sub, rest, out);
     case 'agent': {
+      // `agent maintenance on|off` asks the agent on this host; `agent maintenance ID on|off` the control plane
+      const local = sub === 'maintenance' && (argv[2] === 'on' || argv[2] === 'off');
+      if (sub !== undefined && AGENT_ADMIN_COMMANDS.has(sub) && !local)
+        return agentAdminCommand(argv.slice(1), out);
       const { agentMain } = await import('../agent/index.ts');
       await agentMain(argv.slice(1));
       return 0;

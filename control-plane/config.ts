@@ -23,6 +23,10 @@ export interface ServerConfig {
   /** PEM certificate and key files: HTTPS, wss:// and mqtts:// */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** agent versions accepted, `MIN..MAX` (either end open); an agent outside is told so and gets no work */
+  agentVersions: string | undefined;
+  /** Node runtimes the installer may fetch, besides this server's own (default {dataDir}/runtimes) */
+  runtimesDir: string | undefined;
   /** how long past its lease an offline-capable job waits for an agent that is out of reach */
   offlineGraceMs: number;
   logLevel: string;
@@ -49,6 +53,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'auth', flag: 'auth', env: 'ROOST_AUTH', type: 'string' },
   { key: 'tlsCert', flag: 'tls-cert', env: 'ROOST_TLS_CERT', type: 'string' },
   { key: 'tlsKey', flag: 'tls-key', env: 'ROOST_TLS_KEY', type: 'string' },
+  { key: 'agentVersions', flag: 'agent-versions', env: 'ROOST_AGENT_VERSIONS', type: 'string' },
+  { key: 'runtimesDir', flag: 'runtimes-dir', env: 'ROOST_RUNTIMES_DIR', type: 'string' },
   { key: 'offlineGraceMs', flag: 'offline-grace-ms', env: 'ROOST_OFFLINE_GRACE_MS', type: 'int' },
   { key: 'logLevel', flag: 'log-level', env: 'ROOST_LOG_LEVEL', type: 'string' },
   { key: 'logFormat', flag: 'log-format', env: 'ROOST_LOG_FORMAT', type: 'string' },
@@ -69,6 +75,8 @@ export function defaultConfig(mode: 'local' | 'standalone'): ServerConfig {
     auth: undefined,
     tlsCert: undefined,
     tlsKey: undefined,
+    agentVersions: undefined,
+    runtimesDir: undefined,
     offlineGraceMs: 3_600_000,
     logLevel: 'info',
     logFormat: undefined,

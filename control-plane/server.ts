@@ -4,21 +4,25 @@ import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent } from '../agent/index.ts';
-import { newSecret, RoostError } from '../protocol/index.ts';
+import { newSecret, parseVersionRange, RoostError } from '../protocol/index.ts';
 import { PlaceholderComponent } from './components.ts';
 import { authEnabled, type ServerConfig } from './config.ts';
-import { Broker, Dispatcher, secretMatches } from './dispatcher/index.ts';
+import { Broker, Dispatcher } from './dispatcher/index.ts';
+import { agentVerifier } from './enrolment/index.ts';
 import { createExecution, ExecutionOperations, Executor, inlineLink } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
 import { LocalStorage, type Storage } from './storage/index.ts';
 import { bootstrapAdmin, type RouteAccess, Webserver } from './webserver/index.ts';
 
+const PACKAGE_ROOT = resolve(import.meta.dirname, '..');
+
 export interface RunningServer {
   readonly httpPort: number;
   /** the MQTT TCP port, or undefined when TCP is off or its port was taken */
   readonly mqttPort: number | undefined;
-  readonly agentSecret: string;
+  /** the shared secret of agents that did not enrol (always set in local mode; optional in standalone) */
+  readonly agentSecret: string | undefined;
   readonly database: Database;
   readonly storage: Storage;
   /** whether the API authenticates its callers */
@@ -40,12 +44,13 @@ export interface ServerOptions {
   localAgent?: boolean;
 }
 
-/** The shared secret agents present: configured, or generated once and kept in the data directory. */
-function agentSecretOf(config: ServerConfig, mode: 'local' | 'standalone'): string {
+/**
+ * The shared secret of agents that did not enrol: configured, or (local mode, for its in-process agent)
+ * generated once and kept in the data directory. Standalone without one accepts enrolled agents only.
+ */
+function agentSecretOf(config: ServerConfig, mode: 'local' | 'standalone'): string | undefined {
   if (config.agentSecret) return config.agentSecret;
-  if (mode !== 'local') {
-    throw new Error('set ROOST_AGENT_SECRET (or --agent-secret): agents must present it to connect');
-  }
+  if (mode !== 'local') return undefined;
   const file = join(config.dataDir, 'agent-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const secret = newSecret();
@@ -109,9 +114,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log('repository').info({ driver: database.connection.driver }, 'database ready, migrations applied');
     const firstAdminToken = auth ? await bootstrapAdmin(database.repository, config.adminToken) : undefined;
 
-    // one check of an agent's credential, for the broker and for file transfers
-    const verifyAgent = (_id: string, password: Buffer) => secretMatches(agentSecret, password);
-    const broker = new Broker({ logger: log('broker'), verifyAgent });
+    // one check of agent credentials for the broker and for agent routes of the API
+    const verifyAgent = agentVerifier(database.repository, agentSecret);
+    const broker = new Broker({
+      logger: log('broker'),
+      verifyAgent,
+    });
     await broker.start();
     stops.push(() => broker.close());
     let mqttPort: number | undefined;
@@ -140,6 +148,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger: log('dispatcher'),
       executor: inlineLink(executor),
       leaseMs: config.leaseMs,
+      ...(config.agentVersions
+        ? {
+            agentVersions: parseVersionRange(config.agentVersions, 'ROOST_AGENT_VERSIONS (--agent-versions)'),
+          }
+        : {}),
       offlineGraceMs: config.offlineGraceMs,
     });
     executor.on('committed', (committed) => {
@@ -179,6 +192,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return () => changes.off(id, listener);
         },
         mqttStream: (stream) => broker.handleStream(stream),
+        install: {
+          script: join(PACKAGE_ROOT, 'installers/install.sh'),
+          bundleDir: join(PACKAGE_ROOT, 'dist'),
+          runtimesDir: resolve(config.runtimesDir ?? join(dataDir, 'runtimes')),
+        },
         setAgentMaintenance: (agentId, enabled) => dispatcher.setMaintenance(agentId, enabled),
       },
       { host: config.host, port: config.port, auth, tls },
@@ -186,7 +204,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const httpPort = await webserver.start();
     stops.push(() => webserver.stop());
 
-    if (options.localAgent ?? mode === 'local') {
+    if (agentSecret && (options.localAgent ?? mode === 'local')) {
       const agent = new Agent({
         url: mqttPort
           ? `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${mqttPort}`

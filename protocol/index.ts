@@ -1,4 +1,5 @@
 // The contract both sides compile against: topics, messages, states, errors, ids.
+export * from './agent-versions.ts';
 export * from './errors.ts';
 export * from './ids.ts';
 export * from './messages.ts';

@@ -113,6 +113,10 @@ export const Result = Type.Object({
 });
 export type Result = Static<typeof Result>;
 
+/** The agent has stored the credential a Credential message gave it; the old one may now be dropped. */
+export const CredentialAck = Type.Object({ ...Envelope, credentialId: Id });
+export type CredentialAck = Static<typeof CredentialAck>;
+
 /** Published by the agent when it connects (online) and set as its last will (offline). */
 export const Status = Type.Object({ ...Envelope, sessionId: Id, online: Type.Boolean() });
 export type Status = Static<typeof Status>;
@@ -149,6 +153,8 @@ export const Welcome = Type.Object({
   heartbeatIntervalMs: Type.Integer({ minimum: 1 }),
   /** held jobs whose lease this agent no longer has: stop them and forget them */
   drop: Type.Array(JobRef),
+  /** the agent versions this control plane accepts, `MIN..MAX` (either end may be open) */
+  agentVersions: Type.Optional(Type.String({ maxLength: 64 })),
 });
 export const Rejected = Type.Object({
   ...Envelope,
@@ -156,6 +162,7 @@ export const Rejected = Type.Object({
   sessionId: Id,
   protocol: ProtocolRange,
   reason: Type.String(),
+  agentVersions: Type.Optional(Type.String({ maxLength: 64 })),
 });
 export const ResultAck = Type.Object({
   ...Envelope,
@@ -194,6 +201,15 @@ export const Maintenance = Type.Object({
 /** A newer session of the same agent connected; this one must stop. */
 export const Superseded = Type.Object({ ...Envelope, kind: Type.Literal('superseded'), sessionId: Id });
 
+/** A new credential for the agent (rotation over the live connection): store it, then acknowledge. */
+export const Credential = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('credential'),
+  credentialId: Id,
+  credential: Type.String({ minLength: 16, maxLength: 256 }),
+});
+export type Credential = Static<typeof Credential>;
+
 export const Control = Type.Union([
   Welcome,
   Rejected,
@@ -202,6 +218,7 @@ export const Control = Type.Union([
   Kill,
   HeartbeatAck,
   Superseded,
+  Credential,
   Maintenance,
 ]);
 export type Control = Static<typeof Control>;
@@ -217,6 +234,7 @@ export const UpSchemas = {
   logs: Logs,
   result: Result,
   status: Status,
+  credential: CredentialAck,
 } as const satisfies Record<string, TSchema>;
 export type UpMessage = { [K in keyof typeof UpSchemas]: Static<(typeof UpSchemas)[K]> };
 

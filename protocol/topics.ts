@@ -13,6 +13,7 @@ export const UpKind = {
   result: 'result',
   trigger: 'trigger',
   status: 'status',
+  credential: 'credential',
 } as const;
 export type UpKind = (typeof UpKind)[keyof typeof UpKind];
 

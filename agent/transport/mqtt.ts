@@ -36,7 +36,7 @@ export function disableNagle(client: MqttClient): void {
 }
 
 export class MqttTransport implements AgentTransport {
-  readonly #options: MqttTransportOptions;
+  #options: MqttTransportOptions;
   readonly #log: Logger;
   readonly #schedule: ReconnectSchedule;
   #handlers: TransportHandlers | undefined;
@@ -56,6 +56,10 @@ export class MqttTransport implements AgentTransport {
 
   get connected(): boolean {
     return this.#connected;
+  }
+
+  setCredential(credential: string): void {
+    this.#options = { ...this.#options, secret: credential };
   }
 
   get sessionId(): string | undefined {

@@ -21,6 +21,8 @@ export interface AgentTransport {
   start(handlers: TransportHandlers): void;
   /** Publishes with QoS 1; resolves when the broker has it, rejects when not connected. */
   publish<K extends UpMessageKind>(kind: K, message: UpMessage[K]): Promise<void>;
+  /** The credential used from the next connection on (after a rotation). */
+  setCredential(credential: string): void;
   /** Says offline, disconnects and stops reconnecting. Safe to call twice. */
   stop(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 import type { Ack, Heartbeat, Hello, JobRef, Logs, Result, Status, UpMessage } from '../../protocol/index.ts';
 import type { ExecutorMessage } from '../executor/index.ts';
 import type { JobRow } from '../repository/index.ts';
+import { credentialStored } from './agent-admin.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
 export class AgentMessages {
@@ -21,6 +22,8 @@ export class AgentMessages {
         return this.result(agentId, message as Result);
       case 'status':
         return this.status(agentId, message as Status);
+      case 'credential':
+        return credentialStored(this.d, agentId);
     }
   }
 
@@ -38,6 +41,19 @@ export class AgentMessages {
       });
       return;
     }
+    const versionRefused = d.refusesVersion(hello.agentVersion);
+    if (versionRefused) {
+      d.logger.warn({ agentId, agentVersion: hello.agentVersion }, 'agent refused: version not accepted');
+      d.publish(agentId, 'control', {
+        ...envelope,
+        kind: 'rejected',
+        sessionId: hello.sessionId,
+        protocol: d.protocolRange,
+        reason: versionRefused,
+        ...d.advertisedVersions(),
+      });
+      return;
+    }
     if (d.sessions.isSuperseded(hello.sessionId)) {
       d.publish(agentId, 'control', { ...envelope, kind: 'superseded', sessionId: hello.sessionId });
       return;
@@ -45,7 +61,7 @@ export class AgentMessages {
     const now = d.now();
     const refKey = (jobId: string, attempt: number) => `${jobId}:${attempt}`;
     const held = new Set(hello.held.map((r) => refKey(r.jobId, r.attempt)));
-    const { keep, drop } = await d.repository.transaction(async (tx) => {
+    const { keep, drop, agent } = await d.repository.transaction(async (tx) => {
       await tx.agents.upsertOnline({
         id: agentId,
         name: hello.name,
@@ -73,17 +89,21 @@ export class AgentMessages {
         until,
       );
       const kept = new Set(keep.map((j) => refKey(j.id, j.attempt)));
-      return { keep, drop: hello.held.filter((r) => !kept.has(refKey(r.jobId, r.attempt))) };
+      // an enrolled agent keeps the labels it was granted, whatever its hello says
+      const agent = await tx.agents.get(agentId);
+      return { keep, drop: hello.held.filter((r) => !kept.has(refKey(r.jobId, r.attempt))), agent };
     });
+    const labels = agent?.credentialHash ? agent.labels : hello.labels;
     const session = {
       agentId,
       sessionId: hello.sessionId,
       name: hello.name,
-      labels: hello.labels,
+      labels,
       slots: hello.slots,
       ...(hello.prefetch ? { prefetch: hello.prefetch } : {}),
       maintenance: hello.maintenance,
-      membership: d.membership(hello.labels),
+      adminMaintenance: agent?.adminMaintenance ?? false,
+      membership: d.membership(labels),
       leases: new Map(
         keep.map((j) => [
           j.id,
@@ -113,8 +133,9 @@ export class AgentMessages {
       leaseMs: d.leaseMs,
       heartbeatIntervalMs: d.heartbeatIntervalMs,
       drop,
+      ...d.advertisedVersions(),
     });
-    d.logger.info({ agentId, name: hello.name, labels: hello.labels, slots: hello.slots }, 'agent online');
+    d.logger.info({ agentId, name: hello.name, labels, slots: hello.slots }, 'agent online');
     d.queued.addMembership(session.membership);
     d.dispatchSoon();
   }

@@ -13,18 +13,22 @@ import {
   parseUpTopic,
 } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
+import { limitPackets } from './packet-limit.ts';
 
 export interface BrokerOptions {
-  /** checks an agent's credential; the shared secret until enrolment lands */
-  verifyAgent: (agentId: string, password: Buffer) => boolean;
+  /** checks an agent's credential (its own, or the shared secret for agents that have none) */
+  verifyAgent: (agentId: string, password: Buffer) => Promise<boolean>;
   logger: Logger;
+  /** largest MQTT packet a client may send (default MAX_PACKET_BYTES) */
+  maxPacketBytes?: number;
 }
 
-function authError(message: string, code: 2 | 4 | 5): AuthenticateError {
+function authError(message: string, code: 2 | 3 | 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 }
 
-export function secretMatches(expected: string, given: Buffer): boolean {
+export function secretMatches(expected: string | undefined, given: Buffer): boolean {
+  if (expected === undefined) return false;
   const want = Buffer.from(expected);
   return given.length === want.length && timingSafeEqual(given, want);
 }
@@ -52,7 +56,8 @@ export class Broker {
           (inAgentTree(client.id, subscription.topic, 'down') && !/[+#]/.test(subscription.topic));
         if (!allowed) {
           this.options.logger.warn({ agentId: client.id, topic: subscription.topic }, 'subscription refused');
-          return done(new Error(`agent ${client.id} may not subscribe to ${subscription.topic}`));
+          // a null subscription is a refusal the client hears (SUBACK 0x80), as MQTT 3.1.1 specifies
+          return done(null, null);
         }
         done(null, subscription);
       },
@@ -70,11 +75,39 @@ export class Broker {
     if (!isValidAgentId(id))
       return done(authError(`client id ${JSON.stringify(id)} is not a valid agent id`, 2), false);
     if (username !== id) return done(authError('username must equal the client id', 4), false);
-    if (!password || !this.options.verifyAgent(id, password)) {
-      this.options.logger.warn({ agentId: id }, 'agent refused: bad credentials');
-      return done(authError('bad credentials', 4), false);
-    }
-    done(null, true);
+    if (!password) return done(authError('a password (the agent credential) is required', 4), false);
+    this.options.verifyAgent(id, password).then(
+      (ok) => {
+        if (ok) return done(null, true);
+        this.options.logger.warn({ agentId: id }, 'agent refused: bad credentials');
+        done(authError('bad credentials', 5), false);
+      },
+      (error: unknown) => {
+        this.options.logger.error({ err: error, agentId: id }, 'agent credential check failed');
+        done(authError('credential check failed', 3), false);
+      },
+    );
+  }
+
+  /** Closes the connection of the agent with this client id, if it is connected here. */
+  disconnect(agentId: string): boolean {
+    const client = (this.aedes as unknown as { clients: Record<string, Client | undefined> }).clients[
+      agentId
+    ];
+    if (!client) return false;
+    client.close();
+    return true;
+  }
+
+  /** Serves one connection, with its packets capped in size. */
+  private serve(stream: Duplex): void {
+    const limited = limitPackets(
+      stream,
+      (error) =>
+        this.options.logger.warn({ reason: error.message }, 'MQTT connection closed: packet too large'),
+      this.options.maxPacketBytes,
+    );
+    this.aedes.handle(limited);
   }
 
   /** Starts the broker's internals (aedes 1.x needs this before it serves any client). */
@@ -88,7 +121,7 @@ export class Broker {
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      this.aedes.handle(socket);
+      this.serve(socket);
     };
     this.tcp = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, serve) : createServer(serve);
     const server = this.tcp;
@@ -105,7 +138,7 @@ export class Broker {
 
   /** Serves one MQTT-over-WebSocket connection (the webserver hands it over). */
   handleStream(stream: Duplex): void {
-    this.aedes.handle(stream);
+    this.serve(stream);
   }
 
   async close(): Promise<void> {

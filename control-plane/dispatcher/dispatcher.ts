@@ -16,12 +16,22 @@ import {
   parseUpTopic,
   protocolSupported,
   SUPPORTED_PROTOCOL,
+  showRange,
   type UpMessage,
+  type VersionRange,
+  versionInRange,
 } from '../../protocol/index.ts';
 import type { ExecutorLink, StoppedJob } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Connection, JobRow, NewJob, Repository, Unlisten } from '../repository/index.ts';
-import { GROUPS_CHANNEL, JOBS_CHANNEL, PROCESS_INSTANCE } from '../repository/index.ts';
+import {
+  AGENTS_CHANNEL,
+  GROUPS_CHANNEL,
+  JOBS_CHANNEL,
+  PROCESS_INSTANCE,
+  parseAgentNotice,
+} from '../repository/index.ts';
+import { onAgentNotice } from './agent-admin.ts';
 import { AgentMessages } from './agent-messages.ts';
 import type { Broker } from './broker.ts';
 import { membershipOf, type WorkerGroupSelector } from './groups.ts';
@@ -41,6 +51,8 @@ export interface DispatcherOptions {
   /** how long past its lease an offline-capable job stays with an agent that is out of reach (default 1 h) */
   offlineGraceMs?: number;
   heartbeatIntervalMs?: number;
+  /** agent versions accepted (default: any) */
+  agentVersions?: VersionRange;
   /** a task whose agents die this many times fails instead of taking down the fleet (default 2) */
   maxAgentLost?: number;
   now?: () => Date;
@@ -55,6 +67,7 @@ export class Dispatcher {
   private groups: WorkerGroupSelector[] = [];
   private unlisten: Unlisten | undefined;
   private unlistenGroups: Unlisten | undefined;
+  private unlistenAgents: Unlisten | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private dispatching: Promise<void> | undefined;
   private dispatchAgain = false;
@@ -94,6 +107,15 @@ export class Dispatcher {
     this.unlistenGroups = await this.options.connection.listen(GROUPS_CHANNEL, () => {
       this.track(this.loadGroups().then(() => this.dispatchSoon()));
     });
+    this.unlistenAgents = await this.options.connection.listen(AGENTS_CHANNEL, (payload) => {
+      const notice = parseAgentNotice(payload);
+      if (notice)
+        this.track(
+          onAgentNotice(this, notice).catch((error) =>
+            this.logger.error({ err: error, ...notice }, 'agent change failed'),
+          ),
+        );
+    });
     await new Promise<void>((resolve) =>
       this.options.broker.aedes.subscribe(ALL_UP_TOPICS, this.deliver, resolve),
     );
@@ -119,6 +141,7 @@ export class Dispatcher {
     );
     await this.unlisten?.();
     await this.unlistenGroups?.();
+    await this.unlistenAgents?.();
     await this.dispatching;
     await Promise.allSettled([...this.inFlight]);
     this.state = 'stopped';
@@ -283,7 +306,8 @@ export class Dispatcher {
     /** slots of the job whose result this transaction records: free once it commits */
     finishing: number,
   ): Promise<JobRow[]> {
-    if (!jobs?.length || session.maintenance || this.state !== 'running') return [];
+    if (!jobs?.length || session.maintenance || session.adminMaintenance || this.state !== 'running')
+      return [];
     const leased: JobRow[] = [];
     let free = this.sessions.freeSlots(session) + finishing;
     const now = this.now();
@@ -353,6 +377,19 @@ export class Dispatcher {
     } catch (error) {
       this.logger.error({ err: error, agentId: parsed.agentId, kind: parsed.kind }, 'agent message failed');
     }
+  }
+
+  /** The accepted agent versions, as Welcome and Rejected advertise them. */
+  advertisedVersions(): { agentVersions?: string } {
+    const range = this.options.agentVersions;
+    return range ? { agentVersions: showRange(range) } : {};
+  }
+
+  /** Why this agent's version is refused, or undefined when it is accepted. */
+  refusesVersion(agentVersion: string): string | undefined {
+    const range = this.options.agentVersions;
+    if (!range || versionInRange(agentVersion, range)) return undefined;
+    return `agent version ${agentVersion} is outside the range this control plane accepts (${showRange(range)}): upgrade it (re-run install.sh from the control plane)`;
   }
 
   /** Checks a hello's protocol version. */

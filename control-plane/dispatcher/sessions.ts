@@ -18,6 +18,8 @@ export interface AgentSession {
   /** slots of offline-capable work it may hold beyond `slots` (prefetch for a lost link) */
   prefetch?: number;
   maintenance: boolean;
+  /** put in maintenance by an admin */
+  adminMaintenance?: boolean;
   membership: Membership;
   leases: Map<string, HeldLease>;
   /** a lease of this agent ran out without a heartbeat: it gets no work until it heartbeats again */
@@ -76,7 +78,11 @@ export class Sessions {
   /** Sessions that can take work now, starting after the last one served so work spreads evenly. */
   available(): AgentSession[] {
     const sessions = this.all().filter(
-      (s) => !s.maintenance && !s.silent && (this.freeSlots(s) > 0 || this.prefetchRoom(s) > 0),
+      (s) =>
+        !s.maintenance &&
+        !s.adminMaintenance &&
+        !s.silent &&
+        (this.freeSlots(s) > 0 || this.prefetchRoom(s) > 0),
     );
     if (!sessions.length) return sessions;
     const start = this.cursor++ % sessions.length;

@@ -10,6 +10,7 @@ import { LogsStore } from './logs-store.ts';
 import { connectPglite } from './pglite.ts';
 import { connectPostgres } from './postgres.ts';
 import { QueueStore } from './queue-store.ts';
+import { TokensStore } from './tokens-store.ts';
 
 export class Repository {
   readonly flows: FlowsStore;
@@ -19,6 +20,7 @@ export class Repository {
   readonly logs: LogsStore;
   readonly agents: AgentsStore;
   readonly access: AccessStore;
+  readonly tokens: TokensStore;
   readonly concurrency: ConcurrencyStore;
 
   constructor(private readonly db: Db) {
@@ -29,6 +31,7 @@ export class Repository {
     this.logs = new LogsStore(db);
     this.agents = new AgentsStore(db);
     this.access = new AccessStore(db);
+    this.tokens = new TokensStore(db);
     this.concurrency = new ConcurrencyStore(db);
   }
 
@@ -52,7 +55,14 @@ export async function openDatabase(options: { url?: string; dataDir?: string }):
 }
 
 export type { ApiTokenRow, SessionRow, UserRow } from './access-store.ts';
-export { type AgentRow, GROUPS_CHANNEL, type WorkerGroupRow } from './agents-store.ts';
+export {
+  AGENTS_CHANNEL,
+  type AgentNotice,
+  type AgentRow,
+  GROUPS_CHANNEL,
+  parseAgentNotice,
+  type WorkerGroupRow,
+} from './agents-store.ts';
 export type { Connection, Unlisten } from './connection.ts';
 export type {
   ExecutionPatch,
@@ -67,4 +77,5 @@ export { JOBS_CHANNEL, type JobRow, type LeaseRequest, type NewJob, PROCESS_INST
 export type { LogQuery, LogRow, NewLog } from './logs-store.ts';
 export { parseQueueNotice, QUEUE_CHANNEL, type QueueRow } from './queue-store.ts';
 export type { Attempt, StateHistory } from './schema.ts';
+export type { NewRegistrationToken, RegistrationTokenRow } from './tokens-store.ts';
 export { connectPglite, connectPostgres };

@@ -206,7 +206,36 @@ export const agents = pgTable('agents', {
   sessionId: text('session_id'),
   agentVersion: text('agent_version'),
   maintenance: boolean('maintenance').notNull().default(false),
+  /** put in maintenance by an operator: no new work, whatever the agent says */
+  adminMaintenance: boolean('admin_maintenance').notNull().default(false),
   lastSeen: ts('last_seen').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  /** scrypt hash of the agent's own credential; null for agents that use the shared secret */
+  credentialHash: text('credential_hash'),
+  /** a credential sent to the agent over its live connection, valid beside the old one until it acks */
+  pendingCredentialHash: text('pending_credential_hash'),
+  /** the registration token it enrolled with */
+  tokenId: text('token_id'),
+  /** set when revoked: the agent is refused from then on */
+  revokedAt: ts('revoked_at'),
+});
+
+/** Registration tokens: an admin hands one to a host, which trades it for a per-agent credential. */
+export const registrationTokens = pgTable('registration_tokens', {
+  id: text('id').primaryKey(),
+  /** SHA-256 of the token's secret part (the secret is random, so no slow hash is needed) */
+  secretHash: text('secret_hash').notNull(),
+  description: text('description'),
+  /** labels every agent enrolled with it gets; the most it may claim */
+  labels: jsonb('labels').$type<Record<string, string>>().notNull(),
+  /** worker group keys it enrols into (their selectors are part of `labels`) */
+  groups: jsonb('groups').$type<string[]>().notNull(),
+  /** whether an agent may add labels the token does not name */
+  allowExtraLabels: boolean('allow_extra_labels').notNull().default(false),
+  expiresAt: ts('expires_at'),
+  maxUses: integer('max_uses'),
+  uses: integer('uses').notNull().default(0),
+  revokedAt: ts('revoked_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 

@@ -4,6 +4,7 @@ import type { ExecutionOperations, ExecutorEvent, NewExecutionRequest } from '..
 import type { Logger } from '../logger.ts';
 import type { ExecutionRow, Repository } from '../repository/index.ts';
 import type { Storage } from '../storage/index.ts';
+import type { InstallFiles } from './routes/install.ts';
 
 export interface WebserverDeps {
   repository: Repository;
@@ -22,6 +23,8 @@ export interface WebserverDeps {
   watchExecution(executionId: string, listener: () => void): () => void;
   /** whether `secret` is the credential of agent `agentId` (the broker asks the same), for routes agents call (`access: 'agent'`) */
   verifyAgent(agentId: string, secret: Buffer): boolean | Promise<boolean>;
+  /** files the one-line installer downloads (install.sh, agent bundle, runtimes) */
+  install?: InstallFiles;
   /** sets an agent's maintenance mode through the dispatcher in this process; false: no live session */
   setAgentMaintenance?: (agentId: string, enabled: boolean) => Promise<boolean>;
   /** serves MQTT over a WebSocket stream (when a broker runs in this process) */

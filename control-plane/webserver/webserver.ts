@@ -10,9 +10,11 @@ import { errorHandler } from './errors.ts';
 import { accessRoutes } from './routes/access.ts';
 import { agentFileRoutes } from './routes/agent-files.ts';
 import { agentRoutes } from './routes/agents.ts';
+import { enrolmentRoutes } from './routes/enrolment.ts';
 import { executionOperationRoutes } from './routes/execution-operations.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { flowRoutes } from './routes/flows.ts';
+import { installRoutes } from './routes/install.ts';
 import { logRoutes } from './routes/logs.ts';
 
 export interface WebserverOptions {
@@ -75,6 +77,8 @@ export function buildApp(
   logRoutes(app, deps);
   agentRoutes(app, deps);
   agentFileRoutes(app, deps, maxUploadBytes);
+  enrolmentRoutes(app, deps);
+  installRoutes(app, deps);
   return { app, routes };
 }
 

@@ -127,7 +127,7 @@ describe('access to every route', () => {
     enforceAccess(app, {
       repository: plane.server.database.repository,
       enabled: true,
-      verifyAgent: (id, password) => id === 'agent-7' && password.toString() === 'its-credential',
+      verifyAgent: async (id, password) => id === 'agent-7' && password.toString() === 'its-credential',
     });
     app.get('/agent-only', { config: { access: 'agent' } }, async (request) => request.principal);
     const as = (authorization?: string) =>

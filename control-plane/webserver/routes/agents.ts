@@ -70,7 +70,9 @@ export function agentRoutes(app: FastifyInstance, deps: WebserverDeps) {
         labels: agent.labels,
         slots: agent.slots,
         state: agent.state,
-        maintenance: agent.maintenance,
+        maintenance: agent.maintenance || agent.adminMaintenance,
+        enrolled: agent.credentialHash !== null || agent.tokenId !== null,
+        revokedAt: agent.revokedAt?.toISOString() ?? null,
         agentVersion: agent.agentVersion,
         lastSeen: agent.lastSeen.toISOString(),
         workerGroups: [...(membership.inDefaultGroup ? ['(default)'] : []), ...membership.groups],
@@ -82,8 +84,10 @@ export function agentRoutes(app: FastifyInstance, deps: WebserverDeps) {
     repository.agents.workerGroups(),
   );
 
-  // Maintenance mode: the agent takes no new job (running ones finish); it lasts until turned off or
-  // until the agent process restarts.
+  // Maintenance mode: the agent takes no new job (running ones finish). It is kept on the agent's row,
+  // so it lasts across restarts of the agent and of the control plane until turned off (the same flag
+  // as PATCH /api/v1/agents/{id} {maintenance}); a connected agent is also told, so that its own
+  // status says so.
   app.post<{ Params: { id: string } }>(
     '/api/v1/agents/:id/maintenance',
     { config: { access: 'admin' } },
@@ -93,16 +97,15 @@ export function agentRoutes(app: FastifyInstance, deps: WebserverDeps) {
         throw new RoostError('ROOST_BAD_REQUEST', 'send {"enabled": true} or {"enabled": false} as JSON');
       }
       const { id } = request.params;
-      if (!deps.setAgentMaintenance) {
-        throw new RoostError(
-          'ROOST_CONFLICT',
-          'no dispatcher runs in this process: ask the one the agent is connected to',
-        );
-      }
-      if (!(await deps.setAgentMaintenance(id, body.enabled))) {
-        throw new RoostError('ROOST_NOT_FOUND', `agent ${id} is not connected to this control plane`);
-      }
-      return { id, maintenance: body.enabled };
+      const enabled = body.enabled;
+      await repository.transaction(async (tx) => {
+        const agent = await tx.agents.get(id);
+        if (!agent) throw new RoostError('ROOST_NOT_FOUND', `agent ${id} does not exist`);
+        if (agent.revokedAt) throw new RoostError('ROOST_CONFLICT', `agent ${id} is revoked`);
+        await tx.agents.update(id, { adminMaintenance: enabled });
+      });
+      const told = (await deps.setAgentMaintenance?.(id, enabled)) ?? false;
+      return { id, maintenance: enabled, connected: told };
     },
   );
 
