@@ -2,12 +2,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { validateFlowSource } from '../protocol/flow/index.ts';
 import { RoostError } from '../protocol/index.ts';
 import { AGENT_ADMIN_COMMANDS, AGENT_ADMIN_USAGE, agentAdminCommand } from './cli-agents.ts';
 import { ApiClient } from './client.ts';
 import { resolveConfig, SETTINGS } from './config.ts';
-import { startServer } from './server.ts';
 
 const USAGE = `usage: roost <command>
 
@@ -98,6 +96,8 @@ async function serverCommand(mode: string | undefined, args: string[], out: Out)
   const options = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
   const { values } = parse(args, { ...options, config: { type: 'string' } });
   const config = resolveConfig(mode, values as Record<string, string | undefined>);
+  // loaded here, not at the top: `roost agent ...` must not load the control plane (memory)
+  const { startServer } = await import('./server.ts');
   const server = await startServer({ mode, config });
   const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
   const s = server.tls ? 's' : '';
@@ -181,6 +181,7 @@ async function flowCommand(sub: string | undefined, args: string[], out: Out): P
   if (!positionals.length)
     throw new RoostError('ROOST_CONFIG', `roost flow ${sub ?? ''}: name at least one file`);
   if (sub === 'validate') {
+    const { validateFlowSource } = await import('../protocol/flow/index.ts');
     let failed = 0;
     for (const file of flowFiles(positionals)) {
       const { flow, errors } = validateFlowSource(readSource(file));

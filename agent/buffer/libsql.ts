@@ -6,7 +6,14 @@
 // made durable by the next FULL commit.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Client, createClient, type InStatement, type ResultSet, type Row } from '@libsql/client';
+// the local-file client only: the full client also loads the remote (HTTP/WebSocket) protocols, ~13 MiB
+import {
+  type Client,
+  createClient,
+  type InStatement,
+  type ResultSet,
+  type Row,
+} from '@libsql/client/sqlite3';
 import type { Job, JobRef, Logs, Result } from '../../protocol/messages.ts';
 import {
   ACKNOWLEDGED_RETAINED,

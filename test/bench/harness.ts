@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/processes.ts';
 import { BenchApi } from './client.ts';
-import { type RoostChild, spawnRoost, waitForHealth } from './processes.ts';
+import { type RoostChild, spawnAgentBundle, spawnRoost, waitForHealth } from './processes.ts';
 
 const START_TIMEOUT_MS = 60_000;
 const OFFLINE_TIMEOUT_MS = 15_000;
@@ -118,12 +118,17 @@ export class Harness {
     return this.#controlPlane;
   }
 
-  /** `roost agent start` with its own data directory; resolves once the control plane welcomed it. */
-  async startAgent(name: string, url: string, slots = 4): Promise<BenchAgent> {
-    const args = ['agent', 'start', '--url', url, '--data-dir', this.tempDir('roost-bench-agent-')];
-    const child = spawnRoost(
+  /**
+   * `roost agent start` with its own data directory; resolves once the control plane welcomed it. With
+   * `bundle`, the agent runs as installed: the `npm run build` bundle under plain node, not the sources
+   * through tsx.
+   */
+  async startAgent(name: string, url: string, slots = 4, bundle = false): Promise<BenchAgent> {
+    const args = ['start', '--url', url, '--data-dir', this.tempDir('roost-bench-agent-')];
+    const spawn = bundle ? spawnAgentBundle : spawnRoost;
+    const child = spawn(
       `agent-${name}`,
-      [...args, '--slots', String(slots), '--name', `bench-${name}`],
+      [...(bundle ? [] : ['agent']), ...args, '--slots', String(slots), '--name', `bench-${name}`],
       join(this.outDir, `agent-${name}.log`),
       { ROOST_AGENT_SECRET: this.#secret },
       this.nodeArgs,

@@ -37,6 +37,7 @@ function cpuOf(child: RoostChild): number {
 
 /** Measures an agent that has just been welcomed and is given no work for `windowMs`. */
 export async function measureIdle(
+  scenario: string,
   agent: BenchAgent,
   server: RoostChild,
   windowMs: number,
@@ -51,7 +52,7 @@ export async function measureIdle(
   await sleep(windowMs, undefined, { signal });
   const elapsed = performance.now() - openedAt;
   const result: IdleResult = {
-    scenario: 'agent-idle',
+    scenario,
     windowMs: Math.round(elapsed),
     rssStartMiB,
     rssEndMiB: memoryMiB(pid, 'VmRSS'),

@@ -115,6 +115,20 @@ export function spawnRoost(
   return spawnNode(name, [...nodeArgs, ROOST, ...args], logFile, env);
 }
 
+/** The agent bundle `npm run build` writes: what the installer puts on a host, run by plain node. */
+export const AGENT_BUNDLE = resolve(REPO_ROOT, 'dist/agent/roost-agent.mjs');
+
+/** Starts `node [nodeArgs] dist/agent/roost-agent.mjs ...args` (the agent as installed). */
+export function spawnAgentBundle(
+  name: string,
+  args: string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+) {
+  return spawnNode(name, [...nodeArgs, AGENT_BUNDLE, ...args], logFile, env);
+}
+
 /** Starts a TypeScript entry point of the repository (through bin/run-ts.mjs) with `args`. */
 export function spawnScript(name: string, script: string, args: string[], logFile: string) {
   return spawnNode(name, [RUN_TS, resolve(REPO_ROOT, script), ...args], logFile, {});

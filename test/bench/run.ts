@@ -14,6 +14,7 @@
 // --transports tcp,ws|none (none skips sequential) --no-foreach (skips foreach) --wait follow|poll
 // --database postgres://postgres@127.0.0.1:5432/postgres (or ROOST_BENCH_DATABASE_URL)
 // --profile (V8 CPU profiles of the control plane and agents in test/bench/out/profiles)
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,7 +32,7 @@ import {
   summarizeParallel,
 } from './parallel.ts';
 import { formatPeers, PEER_LIBRARIES, type PeerResult, runPeer } from './peer.ts';
-import { cpuTimeMs } from './processes.ts';
+import { cpuTimeMs, REPO_ROOT } from './processes.ts';
 import { formatResults, type ScenarioResult, summarize } from './report.ts';
 import { applyFlow, flowId, measure, runOnce, type Sample, type WaitMode } from './sequential.ts';
 
@@ -238,12 +239,28 @@ async function latency(cp: ControlPlane): Promise<LatencyResult> {
   return result;
 }
 
-async function idle(cp: ControlPlane): Promise<IdleResult> {
-  const agent = await harness.startAgent('idle', cp.mqttUrl);
-  const window = measureIdle(agent, cp.server, options.idleSeconds * 1000, harness.requests.signal);
-  const result = await Promise.race([window, cp.error]);
-  await harness.stopAgent(agent);
-  return result;
+/**
+ * The idle agent twice: as installed (the `npm run build` bundle under plain node; built first) and from
+ * the sources through tsx, as `npm start` and the tests run it.
+ */
+async function idle(cp: ControlPlane): Promise<IdleResult[]> {
+  execFileSync(process.execPath, [resolve(REPO_ROOT, 'installers/build-bundle.mjs')], { stdio: 'ignore' });
+  const results: IdleResult[] = [];
+  for (const bundle of [true, false]) {
+    const name = bundle ? 'idle-bundle' : 'idle-tsx';
+    const agent = await harness.startAgent(name, cp.mqttUrl, 4, bundle);
+    const scenario = bundle ? 'agent-idle (bundle, node)' : 'agent-idle (sources, tsx)';
+    const window = measureIdle(
+      scenario,
+      agent,
+      cp.server,
+      options.idleSeconds * 1000,
+      harness.requests.signal,
+    );
+    results.push(await Promise.race([window, cp.error]));
+    await harness.stopAgent(agent);
+  }
+  return results;
 }
 
 async function main() {
@@ -266,7 +283,7 @@ async function main() {
   const forEach = scenarios.has('foreach') ? await timed('foreach', () => forEachCases(cp)) : [];
   const parallelResults = scenarios.has('parallel') ? [await timed('parallel', () => parallel(cp, db))] : [];
   const latencyResults = scenarios.has('latency') ? [await timed('latency', () => latency(cp))] : [];
-  const idleResults = scenarios.has('idle') ? [await timed('idle', () => idle(cp))] : [];
+  const idleResults = scenarios.has('idle') ? await timed('idle', () => idle(cp)) : [];
   const peers: PeerResult[] = [];
   if (scenarios.has('peers')) {
     for (const library of PEER_LIBRARIES) {
