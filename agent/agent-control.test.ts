@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, setUpAgentTest } from './test-support/agent-harness.ts';
@@ -169,6 +169,32 @@ describe('agent control messages (§3, §4)', () => {
     );
     await h.cp.waitFor('result', (r) => r.jobId === offline.jobId);
     expect(h.cp.all('result', (r) => r.jobId === leased.jobId)).toEqual([]);
+  });
+
+  it('keeps a job that is not offline-capable when welcomed again within its lease', async () => {
+    h = await setUpAgentTest({ controlPlane: { autoWelcome: false, heartbeatIntervalMs: 60_000 } });
+    await h.startAgent();
+    const first = await h.cp.waitFor('hello');
+    await h.cp.welcome(first.agentId, first.sessionId);
+    const job = makeJob({
+      task: {
+        id: 'kept',
+        type: 'io.kestra.plugin.scripts.shell.Commands',
+        commands: [
+          'echo started',
+          `while [ ! -e ${join(h.dataDir, 'go')} ]; do sleep 0.05; done`,
+          'echo done',
+        ],
+      },
+    });
+    await h.cp.sendJob(first.agentId, job);
+    await h.cp.waitFor('logs', (l) => l.jobId === job.jobId);
+    h.broker.dropClient(first.agentId);
+    const again = await h.cp.waitFor('hello', (m) => m.sessionId !== first.sessionId);
+    expect(again.held).toEqual([{ jobId: job.jobId, attempt: 1 }]);
+    await h.cp.welcome(again.agentId, again.sessionId);
+    writeFileSync(join(h.dataDir, 'go'), '');
+    expect(await h.cp.waitFor('result', (r) => r.jobId === job.jobId)).toMatchObject({ state: 'SUCCESS' });
   });
 
   it('connects over WebSocket at /mqtt', async () => {

@@ -106,6 +106,11 @@ tasks:
       { ROOST_TOKEN: PROCESS_ADMIN_TOKEN },
     );
     expect(await create.exited).toBe(0);
+    const list = processes.spawn('group list', ['group', 'list', '--server', cp.api], {
+      ROOST_TOKEN: PROCESS_ADMIN_TOKEN,
+    });
+    expect(await list.exited).toBe(0);
+    expect(list.output).toContain('fieldwork\tsite=far\toffline');
     await applyFlow(
       cp.api,
       `
