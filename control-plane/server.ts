@@ -180,8 +180,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         storage,
         verifyAgent,
         startExecution: async (request) => {
+          // created, decided and its first jobs leased in one transaction: no hop through the queue
+          let after: (() => void) | undefined;
+          let leased: ((committed: boolean) => void) | undefined;
+          try {
+            const { execution } = await createExecution(repository, request, async (tx, created) => {
+              const start = { executionId: created.id, event: { type: 'start' as const } };
+              const submitted = await executor.submitInline(tx, start, created);
+              after = submitted.after;
+              if (submitted.committed) leased = await dispatcher.leaseInline(tx, submitted.committed.jobs);
+            });
+            leased?.(true);
+            after?.();
+            return execution;
+          } catch (error) {
+            leased?.(false);
+            if (error instanceof RoostError) throw error;
+            // the first decision failed: create the execution alone and let the executor retry it
+            log('executor').warn({ err: error }, 'first decision of a new execution failed; queued instead');
+          }
           const { execution, messageId } = await createExecution(repository, request);
-          executor.handOver(messageId);
+          if (messageId !== undefined) executor.handOver(messageId);
           return execution;
         },
         signalExecution: (id, event) => executor.send(id, event),

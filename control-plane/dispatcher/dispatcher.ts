@@ -334,6 +334,26 @@ export class Dispatcher {
   }
 
   /** Records a lease granted to the session and publishes the job to its agent. */
+  /**
+   * Leases jobs a decision has just created to agents that can take them now, inside that decision's
+   * transaction: a new execution is created, decided and its first jobs leased in one commit. Leased jobs
+   * are taken out of `jobs` (the others wait for a dispatch pass as usual). Call the returned function
+   * once the transaction has ended: with true after a commit (the jobs are sent), false after a failure.
+   */
+  async leaseInline(tx: Repository, jobs: NewJob[]): Promise<(committed: boolean) => void> {
+    const leased: { session: AgentSession; job: JobRow }[] = [];
+    for (const session of this.sessions.available()) {
+      if (!jobs.length) break;
+      for (const job of await this.leaseNewJobs(tx, session, jobs, 0)) leased.push({ session, job });
+    }
+    return (committed) => {
+      for (const { session, job } of leased) {
+        session.reserved = (session.reserved ?? 0) - job.slots;
+        if (committed) this.sendJob(session, job);
+      }
+    };
+  }
+
   sendJob(session: AgentSession, job: JobRow): void {
     const task = job.payload.task;
     session.leases.set(job.id, {

@@ -1,5 +1,6 @@
 // Creating an execution: inputs checked first, then the execution row and its start message committed
-// together. Nothing is written when the flow is missing or an input is bad.
+// together, or (with `start`) the execution row and the executor's first decision on it. Nothing is
+// written when the flow is missing or an input is bad.
 import { type Flow, flowLabels, validateInputValues } from '../../protocol/flow/index.ts';
 import { newId, RoostError, State } from '../../protocol/index.ts';
 import type { ExecutionRow, Repository } from '../repository/index.ts';
@@ -19,13 +20,17 @@ export interface NewExecutionRequest {
 
 export interface CreatedExecution {
   execution: ExecutionRow;
-  /** the queue message that starts it: hand it to the local executor after the commit */
-  messageId: number;
+  /** the queue message that starts it: hand it to the local executor after the commit (none with `start`) */
+  messageId?: number;
 }
+
+/** Takes the first decision on a new execution inside the transaction that creates it. */
+export type StartInline = (tx: Repository, execution: ExecutionRow) => Promise<void>;
 
 export async function createExecution(
   repository: Repository,
   request: NewExecutionRequest,
+  start?: StartInline,
 ): Promise<CreatedExecution> {
   return repository.transaction(async (tx) => {
     const row = await tx.flows.latest(request.namespace, request.flowId);
@@ -61,6 +66,10 @@ export async function createExecution(
       trigger: request.trigger ?? null,
       startDate: now,
     });
+    if (start) {
+      await start(tx, execution);
+      return { execution };
+    }
     const message: ExecutorMessage = { executionId: execution.id, event: { type: 'start' } };
     const messageId = await tx.queue.send(EXECUTOR_TOPIC, message as unknown as Record<string, unknown>, {
       key: execution.id,
