@@ -96,6 +96,11 @@ export class Runner {
       .map(({ job }) => ({ jobId: job.jobId, attempt: job.attempt }));
   }
 
+  /** The jobs this runner holds (running or waiting for slots), as received. */
+  heldJobs(): Job[] {
+    return [...this.#attempts.values()].map(({ job }) => job);
+  }
+
   has(ref: JobRef): boolean {
     return this.#attempts.has(refKey(ref));
   }
@@ -130,11 +135,11 @@ export class Runner {
   }
 
   /** Stops a job's attempt and reports nothing; resolves once its task has ended. */
-  async drop(ref: JobRef): Promise<void> {
+  async drop(ref: JobRef, reason = 'dropped by the control plane'): Promise<void> {
     const attempt = this.#attempts.get(refKey(ref));
     if (!attempt) return;
     attempt.dropped = true;
-    this.kill(ref, 'dropped by the control plane');
+    this.kill(ref, reason);
     await attempt.done;
   }
 

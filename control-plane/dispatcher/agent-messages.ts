@@ -284,6 +284,7 @@ export class AgentMessages {
         };
         const submitted = await d.options.executor.submit(tx, message, locked);
         const leased = session ? await d.leaseNewJobs(tx, session, submitted.committed?.jobs, job.slots) : [];
+        if (session) leased.push(...(await d.leaseQueued(tx, session, job.slots)));
         leasedHere.push(...leased);
         return { accepted: true, after: submitted.after, leased };
       })

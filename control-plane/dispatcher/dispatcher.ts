@@ -246,7 +246,7 @@ export class Dispatcher {
         if (await this.leaseTo(session)) granted++;
         // an agent that refused jobs may leave queued ones that others of its groups can take
         else if (!session.refused?.size)
-          this.queued.clear(session.membership, this.sessions.freeSlots(session) === session.slots);
+          this.queued.clear(session.membership, this.sessions.freeSlots(session));
       }
       if (!granted) return;
     }
@@ -334,6 +334,40 @@ export class Dispatcher {
   }
 
   /** Records a lease granted to the session and publishes the job to its agent. */
+  /**
+   * Inside the caller's transaction (the one recording this agent's result, after `leaseNewJobs`), leases
+   * to the agent queued jobs it may run, as far as its free slots go: the next iterations of a ForEach,
+   * say, which were decided long before. Saves a dispatch pass (a transaction and a hop) per task.
+   */
+  async leaseQueued(tx: Repository, session: AgentSession, finishing: number): Promise<JobRow[]> {
+    if (session.maintenance || session.adminMaintenance || session.silent || this.state !== 'running')
+      return [];
+    if (!this.queued.mayHave(session.membership)) return [];
+    const leased: JobRow[] = [];
+    let free = this.sessions.freeSlots(session) + finishing;
+    const now = this.now();
+    while (free >= 1) {
+      const job = await grantLease(
+        tx,
+        {
+          agentId: session.agentId,
+          groups: session.membership.groups,
+          inDefaultGroup: session.membership.inDefaultGroup,
+          freeSlots: free,
+          leaseUntil: new Date(now.getTime() + this.leaseMs),
+          ...(session.refused?.size ? { exclude: [...session.refused] } : {}),
+        },
+        now,
+      );
+      if (!job) break;
+      free -= job.slots;
+      // held until the caller has committed and sent the job (see the result handler)
+      session.reserved = (session.reserved ?? 0) + job.slots;
+      leased.push(job);
+    }
+    return leased;
+  }
+
   /**
    * Leases jobs a decision has just created to agents that can take them now, inside that decision's
    * transaction: a new execution is created, decided and its first jobs leased in one commit. Leased jobs

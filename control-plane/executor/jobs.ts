@@ -54,7 +54,8 @@ export function queueAttempt(
     fallback: group.fallback,
     waitUntil: group.maxWaitMs === undefined ? null : new Date(state.now.getTime() + group.maxWaitMs),
     slots: task.slots ?? 1,
-    offline: task.offline === true,
+    // left out: the repository applies the worker group's default
+    ...(task.offline === undefined ? {} : { offline: task.offline }),
     pinnedAgentId: shared?.pinnedAgentId ?? null,
     payload: {
       task: task as Record<string, unknown>,

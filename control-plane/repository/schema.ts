@@ -243,6 +243,8 @@ export const workerGroups = pgTable('worker_groups', {
   key: text('key').primaryKey(),
   selector: jsonb('selector').$type<Record<string, string>>().notNull(),
   description: text('description'),
+  /** tasks of this group are offline-capable unless they say `offline: false` */
+  offline: boolean('offline').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
