@@ -1,8 +1,12 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, setUpAgentTest } from './test-support/agent-harness.ts';
 import { makeJob } from './test-support/fixtures.ts';
+import { processGone, waitUntil } from './test-support/wait.ts';
 
 let h: Harness;
+
 afterEach(async () => {
   expect(h.cp.invalid).toEqual([]);
   await h.teardown();
@@ -126,6 +130,71 @@ describe('agent control messages (§3, §4)', () => {
     expect(h.cp.all('result', (r) => r.jobId === job.jobId)).toMatchObject([{ state: 'KILLED' }]);
     await agent.stop();
     expect(await agent.status()).toMatchObject({ state: 'stopped', slotsInUse: 0 });
+  });
+
+  it('cut off past the lease, stops the jobs that are not offline-capable without a result, and keeps the others', async () => {
+    h = await setUpAgentTest({ controlPlane: { autoWelcome: false, heartbeatIntervalMs: 60_000 } });
+    await h.startAgent({ slots: 2 });
+    const first = await h.cp.waitFor('hello');
+    await h.cp.welcome(first.agentId, first.sessionId);
+    const pidFile = join(h.dataDir, 'child.pid');
+    const leased = makeJob({
+      leaseMs: 300,
+      task: {
+        id: 'leased',
+        type: 'io.kestra.plugin.scripts.shell.Commands',
+        commands: [`sleep 60 & echo $! > ${pidFile}`, 'echo started', 'wait'],
+      },
+    });
+    const offline = { ...sleeper(), leaseMs: 300, offline: true };
+    await h.cp.sendJob(first.agentId, leased);
+    await h.cp.sendJob(first.agentId, offline);
+    await h.cp.waitFor('logs', (l) => l.jobId === leased.jobId);
+    await h.cp.waitFor('logs', (l) => l.jobId === offline.jobId);
+    const child = Number(readFileSync(pidFile, 'utf8'));
+    expect(processGone(child)).toBe(false);
+
+    // no Welcome comes back: the agent stays cut off, and its Hello retries say what it still holds
+    h.broker.dropClient(first.agentId);
+    const later = await h.cp.waitFor(
+      'hello',
+      (m) => m.sessionId !== first.sessionId && !m.held.some((j) => j.jobId === leased.jobId),
+    );
+    expect(later.held).toEqual([{ jobId: offline.jobId, attempt: 1 }]);
+    await waitUntil(() => processGone(child), 'the task process to end');
+    await h.cp.welcome(later.agentId, later.sessionId);
+    await h.cp.sendControl(
+      later.agentId,
+      h.cp.control('kill', { jobId: offline.jobId, attempt: 1, reason: 'done' }),
+    );
+    await h.cp.waitFor('result', (r) => r.jobId === offline.jobId);
+    expect(h.cp.all('result', (r) => r.jobId === leased.jobId)).toEqual([]);
+  });
+
+  it('keeps a job that is not offline-capable when welcomed again within its lease', async () => {
+    h = await setUpAgentTest({ controlPlane: { autoWelcome: false, heartbeatIntervalMs: 60_000 } });
+    await h.startAgent();
+    const first = await h.cp.waitFor('hello');
+    await h.cp.welcome(first.agentId, first.sessionId);
+    const job = makeJob({
+      task: {
+        id: 'kept',
+        type: 'io.kestra.plugin.scripts.shell.Commands',
+        commands: [
+          'echo started',
+          `while [ ! -e ${join(h.dataDir, 'go')} ]; do sleep 0.05; done`,
+          'echo done',
+        ],
+      },
+    });
+    await h.cp.sendJob(first.agentId, job);
+    await h.cp.waitFor('logs', (l) => l.jobId === job.jobId);
+    h.broker.dropClient(first.agentId);
+    const again = await h.cp.waitFor('hello', (m) => m.sessionId !== first.sessionId);
+    expect(again.held).toEqual([{ jobId: job.jobId, attempt: 1 }]);
+    await h.cp.welcome(again.agentId, again.sessionId);
+    writeFileSync(join(h.dataDir, 'go'), '');
+    expect(await h.cp.waitFor('result', (r) => r.jobId === job.jobId)).toMatchObject({ state: 'SUCCESS' });
   });
 
   it('connects over WebSocket at /mqtt', async () => {

@@ -1,5 +1,6 @@
 // The Agent component: wires buffer, transport, runner and session, and owns start, drain and stop.
 import { join } from 'node:path';
+import { KestraEnvSecrets } from '../protocol/environment.ts';
 import { RoostError } from '../protocol/errors.ts';
 import { renderDeep } from '../protocol/expressions/index.ts';
 import type { Job, JobRef, Logs, Result } from '../protocol/messages.ts';
@@ -145,7 +146,10 @@ export class Agent {
       renderer: { renderDeep },
       logger: this.#log.child('runner'),
       envs: expressionEnvs(o.env ?? process.env),
-      secrets: new LocalSecrets({ ...o.secrets, ...secretsFromEnv(o.env ?? process.env) }),
+      secrets: new LocalSecrets(
+        { ...o.secrets, ...secretsFromEnv(o.env ?? process.env) },
+        new KestraEnvSecrets(o.env ?? process.env),
+      ),
       childEnv: childEnvironment(),
       workRoot: join(o.dataDir, 'work'),
       killGraceMs: o.killGraceMs,

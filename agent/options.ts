@@ -1,4 +1,5 @@
 // The Agent's options, and the environments it derives from them (expression `envs`, child processes).
+import { KESTRA_SECRET_PREFIX } from '../protocol/environment.ts';
 import type { AgentBundle } from '../protocol/messages.ts';
 import type { AgentBuffer } from './buffer/types.ts';
 import type { AgentHooks } from './hooks.ts';
@@ -52,25 +53,22 @@ export interface AgentOptions {
 }
 
 /** Kestra's convention: ENV_MY_VAR is exposed to expressions as `envs.my_var`. */
-export const ENV_PREFIX = 'ENV_';
-
-export function expressionEnvs(env: Record<string, string | undefined>): Record<string, string> {
-  const envs: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith(ENV_PREFIX) && value !== undefined)
-      envs[key.slice(ENV_PREFIX.length).toLowerCase()] = value;
-  }
-  return envs;
-}
+export { ENV_PREFIX, expressionEnvs } from '../protocol/environment.ts';
 
 /** Variables a task's processes must not inherit from the agent. */
 const WITHHELD = new Set(['ROOST_AGENT_SECRET', 'ROOST_TOKEN', 'ROOST_ADMIN_TOKEN', 'ROOST_SECRETS_FILE']);
 
-/** The agent's own environment for child processes, without its credentials and local secrets. */
+/** The agent's own environment for child processes, without its credentials and local secrets (ROOST_SECRET_*, SECRET_*). */
 export function childEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && !WITHHELD.has(key) && !key.startsWith(SECRET_ENV_PREFIX)) out[key] = value;
+    if (
+      value !== undefined &&
+      !WITHHELD.has(key) &&
+      !key.startsWith(SECRET_ENV_PREFIX) &&
+      !key.startsWith(KESTRA_SECRET_PREFIX)
+    )
+      out[key] = value;
   }
   return out;
 }

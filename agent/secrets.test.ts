@@ -1,8 +1,9 @@
-// The agent's local secret store: ROOST_SECRET_* variables, a file only the agent may read, masking.
+// The agent's local secret store: ROOST_SECRET_* variables, Kestra's SECRET_* (base64), a file only the agent may read, masking.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KestraEnvSecrets } from '../protocol/environment.ts';
 import { LocalSecrets, readSecretsFile, SecretMask, secretsFromEnv } from './secrets.ts';
 
 const dirs: string[] = [];
@@ -46,7 +47,35 @@ describe('local secrets', () => {
   });
 
   it('says where to put a secret it does not have', () => {
-    expect(() => new LocalSecrets({}).get('NOPE')).toThrow(/ROOST_SECRET_NOPE or add it to --secrets-file/);
+    expect(() => new LocalSecrets({}).get('nope')).toThrow(
+      /ROOST_SECRET_nope, add it to --secrets-file, or set SECRET_NOPE to its base64 value/,
+    );
+  });
+
+  it("reads Kestra's SECRET_NAME variables as base64, by the name in upper case, after Roost's own", () => {
+    const kestra = new KestraEnvSecrets({
+      SECRET_MY_SECRET: btoa('{"secretKey":"secretValue"}'),
+      SECRET_DB: btoa('from-kestra'),
+      SECRET_: 'x',
+    });
+    const secrets = new LocalSecrets({ DB: 'from-roost' }, kestra);
+    expect(secrets.get('my_secret')).toBe('{"secretKey":"secretValue"}');
+    expect(secrets.get('MY_SECRET')).toBe('{"secretKey":"secretValue"}');
+    expect(secrets.get('DB')).toBe('from-roost');
+    expect(secrets.size).toBe(3);
+  });
+
+  it('decodes base64 wrapped on several lines (the output of base64), and names a variable that is not base64', () => {
+    const long = 'passwordveryveryveyrlong'.repeat(5);
+    const wrapped = btoa(long).replace(/.{76}/g, '$&\n');
+    expect(wrapped).toContain('\n');
+    expect(new KestraEnvSecrets({ SECRET_NEW_LINE: wrapped }).find('new_line')).toBe(long);
+    const utf8 = btoa(String.fromCharCode(...new TextEncoder().encode('été')));
+    expect(new KestraEnvSecrets({ SECRET_UTF8: utf8 }).find('utf8')).toBe('été');
+    expect(() => new KestraEnvSecrets({ SECRET_PLAIN: 'not base64!' }).find('plain')).toThrow(
+      /SECRET_PLAIN is not base64/,
+    );
+    expect(new KestraEnvSecrets({}).find('absent')).toBeUndefined();
   });
 
   it('masks every value a job resolved, the longest first, in text and in outputs', () => {

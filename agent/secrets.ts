@@ -1,8 +1,10 @@
 // The agent's own secret store, so that `{{ secret('NAME') }}` in a task resolves on the agent and a
-// site's passwords never travel to the control plane: environment variables ROOST_SECRET_NAME, and a
-// file (`--secrets-file`, NAME=value lines) only the agent's user may read. Values a job resolved are
+// site's passwords never travel to the control plane: environment variables ROOST_SECRET_NAME (plain), a
+// file (`--secrets-file`, NAME=value lines) only the agent's user may read, and Kestra's SECRET_NAME
+// variables (base64), so a Kestra deployment's environment works unchanged. Values a job resolved are
 // masked in its logs, outputs and error message.
 import { readFileSync, statSync } from 'node:fs';
+import { KestraEnvSecrets } from '../protocol/environment.ts';
 import { RoostError } from '../protocol/errors.ts';
 
 export const SECRET_ENV_PREFIX = 'ROOST_SECRET_';
@@ -50,22 +52,29 @@ export function readSecretsFile(path: string, source: string): Record<string, st
   return secrets;
 }
 
+/**
+ * The agent's store. `values` are Roost's own plain secrets (ROOST_SECRET_* over the secrets file), looked
+ * up by exact name; they win over Kestra's SECRET_* base64 variables in `kestra`, looked up as Kestra does
+ * (SECRET_ and the name in upper case).
+ */
 export class LocalSecrets {
   readonly #values: ReadonlyMap<string, string>;
+  readonly #kestra: KestraEnvSecrets;
 
-  constructor(values: Record<string, string>) {
+  constructor(values: Record<string, string>, kestra: KestraEnvSecrets = new KestraEnvSecrets({})) {
     this.#values = new Map(Object.entries(values));
+    this.#kestra = kestra;
   }
 
   get size(): number {
-    return this.#values.size;
+    return this.#values.size + this.#kestra.size;
   }
 
   get(name: string): string {
-    const value = this.#values.get(name);
+    const value = this.#values.get(name) ?? this.#kestra.find(name);
     if (value === undefined) {
       throw new Error(
-        `secret '${name}' is not in this agent's store (set ${SECRET_ENV_PREFIX}${name} or add it to --secrets-file)`,
+        `secret '${name}' is not in this agent's store (set ${SECRET_ENV_PREFIX}${name}, add it to --secrets-file, or set ${KestraEnvSecrets.variableOf(name)} to its base64 value)`,
       );
     }
     return value;

@@ -57,6 +57,11 @@ export class Session {
   #heartbeat: NodeJS.Timeout | undefined;
   #helloRetry: NodeJS.Timeout | undefined;
   #acks: JobRef[] = [];
+  /** when the control plane last renewed every lease this agent holds (a Welcome or a HeartbeatAck) */
+  #renewedAt = Date.now();
+  /** jobs received since the last renewal: their lease started when they arrived */
+  readonly #receivedAt = new Map<string, number>();
+  #leaseWatch: NodeJS.Timeout | undefined;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
@@ -114,6 +119,13 @@ export class Session {
   }
 
   close(): void {
+    this.#pause();
+    clearTimeout(this.#leaseWatch);
+    this.#leaseWatch = undefined;
+  }
+
+  /** Not welcomed: no heartbeats, no Hello retries (until the next connection). */
+  #pause(): void {
     clearInterval(this.#heartbeat);
     clearTimeout(this.#helloRetry);
     this.#heartbeat = undefined;
@@ -121,7 +133,7 @@ export class Session {
   }
 
   async #connected(sessionId: string): Promise<void> {
-    this.close();
+    this.#pause();
     await this.#sayHello(sessionId);
   }
 
@@ -151,8 +163,52 @@ export class Session {
 
   #disconnected(): void {
     this.#connectionChangedAt = new Date();
-    this.close();
+    this.#pause();
+    this.#watchLeases();
     this.#deps.changed();
+  }
+
+  /** The control plane renewed every lease this agent holds (it answered a Hello or a heartbeat). */
+  #renewed(): void {
+    this.#renewedAt = Date.now();
+    this.#receivedAt.clear();
+  }
+
+  /**
+   * Cut off from the control plane (§4.11): a job that is not offline-capable is stopped and forgotten,
+   * without a result, once its lease may have run out (the last renewal plus `leaseMs`), since by then
+   * the control plane gives it to another agent. Offline-capable jobs go on.
+   */
+  #watchLeases(): void {
+    clearTimeout(this.#leaseWatch);
+    this.#leaseWatch = undefined;
+    if (this.welcomed) return;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const job of this.#deps.runner.heldJobs()) {
+      if (job.offline) continue;
+      const renewed = Math.max(this.#renewedAt, this.#receivedAt.get(`${job.jobId}:${job.attempt}`) ?? 0);
+      const end = renewed + job.leaseMs;
+      if (end > now) {
+        next = Math.min(next, end);
+        continue;
+      }
+      const ref = toRef(job);
+      this.#log.warn(
+        'cut off from the control plane past the lease of a job: stopping it, reporting nothing',
+        {
+          jobId: job.jobId,
+          attempt: job.attempt,
+          leaseMs: job.leaseMs,
+        },
+      );
+      this.#drop(ref, 'its lease ran out while the agent was cut off from the control plane').catch(
+        (error: unknown) =>
+          this.#log.error('could not stop a job past its lease', { jobId: job.jobId, error }),
+      );
+    }
+    if (next < Number.POSITIVE_INFINITY)
+      this.#leaseWatch = setTimeout(() => this.#watchLeases(), Math.max(10, next - now));
   }
 
   async #job(job: Job): Promise<void> {
@@ -171,6 +227,7 @@ export class Session {
       }
     }
     const isNew = await this.#deps.buffer.putJob(job);
+    if (isNew) this.#receivedAt.set(`${job.jobId}:${job.attempt}`, Date.now());
     this.#queueAck(job);
     if (isNew) {
       this.#deps.runner.submit(job);
@@ -235,6 +292,7 @@ export class Session {
         this.heartbeat();
         return;
       case 'heartbeatAck':
+        this.#renewed();
         await Promise.all(control.drop.map((ref) => this.#drop(ref)));
         if (control.bundle) this.#deps.bundleAdvertised?.(control.bundle, false);
         return;
@@ -246,6 +304,9 @@ export class Session {
 
   async #welcome(welcome: Welcome): Promise<void> {
     clearTimeout(this.#helloRetry);
+    clearTimeout(this.#leaseWatch);
+    this.#leaseWatch = undefined;
+    this.#renewed();
     await Promise.all(welcome.drop.map((ref) => this.#drop(ref)));
     this.#welcomed = true;
     this.#connectionChangedAt = new Date();
@@ -279,9 +340,9 @@ export class Session {
   }
 
   /** The control plane no longer gives this agent the job: stop it, send nothing, forget it. */
-  async #drop(ref: JobRef): Promise<void> {
+  async #drop(ref: JobRef, reason?: string): Promise<void> {
     this.#log.info('dropping a job', { jobId: ref.jobId, attempt: ref.attempt });
-    await this.#deps.runner.drop(ref);
+    await this.#deps.runner.drop(ref, reason);
     await this.#deps.buffer.forgetJob(ref);
   }
 }

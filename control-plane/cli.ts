@@ -20,7 +20,7 @@ ${AGENT_ADMIN_USAGE}
   execution restart ID [--wait]                     re-run the failed tasks of a FAILED or KILLED execution
   execution replay ID [--task-run ID] [--wait]      a new execution, from that task run (or the start)
   execution labels ID k=v...                        set the labels of an ended execution
-  group create KEY --selector k=v,... [--description TEXT]
+  group create KEY --selector k=v,... [--description TEXT] [--offline]
   group list | group delete KEY
   token create --role admin|operator|viewer [--name NAME] [--expires 30d|DATE]
   token list | token revoke ID|NAME
@@ -310,6 +310,7 @@ interface GroupJson {
   key: string;
   selector: Record<string, string>;
   description: string | null;
+  offline: boolean;
 }
 
 async function groupCommand(sub: string | undefined, args: string[], out: Out): Promise<number> {
@@ -317,6 +318,7 @@ async function groupCommand(sub: string | undefined, args: string[], out: Out): 
     ...apiOptions,
     selector: { type: 'string' },
     description: { type: 'string' },
+    offline: { type: 'boolean' },
   });
   const api = client(values);
   const [key] = positionals;
@@ -325,7 +327,8 @@ async function groupCommand(sub: string | undefined, args: string[], out: Out): 
       const selector = Object.entries(g.selector)
         .map(([k, v]) => `${k}=${v}`)
         .join(',');
-      out(`${g.key}\t${selector}${g.description ? `\t${g.description}` : ''}`);
+      const offline = g.offline ? '\toffline' : '';
+      out(`${g.key}\t${selector}${offline}${g.description ? `\t${g.description}` : ''}`);
     }
     return 0;
   }
@@ -336,7 +339,12 @@ async function groupCommand(sub: string | undefined, args: string[], out: Out): 
     const selector = pairs(String(values.selector).split(',').filter(Boolean), 'selector label');
     const group = await api.request<GroupJson>('POST', '/api/v1/worker-groups', {
       type: 'application/json',
-      data: JSON.stringify({ key, selector, description: values.description ?? null }),
+      data: JSON.stringify({
+        key,
+        selector,
+        description: values.description ?? null,
+        offline: values.offline === true,
+      }),
     });
     out(`worker group ${group.key} saved`);
     return 0;

@@ -33,6 +33,8 @@ export interface ServerConfig {
   offlineGraceMs: number;
   logLevel: string;
   logFormat: 'json' | 'pretty' | undefined;
+  /** `globals` in expressions (Kestra's kestra.variables.globals); only from the config file's `globals:` map */
+  globals: Record<string, unknown>;
 }
 
 interface Setting {
@@ -84,6 +86,7 @@ export function defaultConfig(mode: 'local' | 'standalone'): ServerConfig {
     offlineGraceMs: 3_600_000,
     logLevel: 'info',
     logFormat: undefined,
+    globals: {},
   };
 }
 
@@ -97,6 +100,15 @@ function coerce(setting: Setting, raw: unknown, source: string): unknown {
     );
   }
   return value;
+}
+
+/** The config file's `globals:`: a map (its values any YAML), exposed to flows as `globals`. */
+function globalsOf(value: unknown, file: string): Record<string, unknown> {
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new RoostError('ROOST_CONFIG', `config file ${file}: globals must be a map of names to values`);
+  }
+  return value as Record<string, unknown>;
 }
 
 /** Resolves the configuration from flags (already parsed), environment and an optional YAML file. */
@@ -119,6 +131,10 @@ export function resolveConfig(
     }
     if (document !== null && typeof document === 'object') {
       for (const [key, value] of Object.entries(document as Record<string, unknown>)) {
+        if (key === 'globals') {
+          config.globals = globalsOf(value, file);
+          continue;
+        }
         const setting = SETTINGS.find((s) => s.key === key);
         if (!setting) throw new RoostError('ROOST_CONFIG', `config file ${file}: unknown setting '${key}'`);
         config[key] = coerce(setting, value, `${file}: ${key}`);

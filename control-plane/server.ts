@@ -9,7 +9,7 @@ import { PlaceholderComponent } from './components.ts';
 import { authEnabled, type ServerConfig } from './config.ts';
 import { Broker, Dispatcher } from './dispatcher/index.ts';
 import { agentVerifier } from './enrolment/index.ts';
-import { createExecution, ExecutionOperations, Executor, inlineLink } from './executor/index.ts';
+import { createExecution, ExecutionOperations, Executor, inlineLink, renderHost } from './executor/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Database, openDatabase } from './repository/index.ts';
 import { LocalStorage, type Storage } from './storage/index.ts';
@@ -42,6 +42,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** run the in-process agent (default: true for local) */
   localAgent?: boolean;
+  /** the control plane's environment: ENV_* as `envs`, SECRET_* for secret() in what the executor renders (default process.env) */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -140,7 +142,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const changes = new EventEmitter();
     changes.setMaxListeners(0);
     const { repository, connection } = database;
-    const executor = new Executor({ repository, connection, logger: log('executor') });
+    const executor = new Executor({
+      repository,
+      connection,
+      logger: log('executor'),
+      host: renderHost(options.env ?? process.env, config.globals),
+    });
     const bundleDir = resolve(config.agentBundleDir ?? join(PACKAGE_ROOT, 'dist'));
     const dispatcher = new Dispatcher({
       repository,

@@ -138,9 +138,19 @@ export const Job = Type.Object({
   context: Type.Record(Type.String(), Type.Unknown()),
   /**
    * a child of a WorkingDirectory: run in the directory shared by the task runs of WorkingDirectory
-   * task run `id` (kept between jobs), and remove it once `last` (its last child) succeeds
+   * task run `id` (kept between jobs), and remove it once `last` (its last child) succeeds. The
+   * WorkingDirectory's `inputFiles` (unrendered) are written when the directory is made; its
+   * `outputFiles` (on the last child's job) are uploaded after that child succeeds, and reported in the
+   * child's outputs under DIRECTORY_OUTPUTS, which the control plane moves to the WorkingDirectory
    */
-  workingDirectory: Type.Optional(Type.Object({ id: Id, last: Type.Boolean() })),
+  workingDirectory: Type.Optional(
+    Type.Object({
+      id: Id,
+      last: Type.Boolean(),
+      inputFiles: Type.Optional(Type.Unknown()),
+      outputFiles: Type.Optional(Type.Unknown()),
+    }),
+  ),
 });
 export type Job = Static<typeof Job>;
 
@@ -150,6 +160,10 @@ export const AgentBundle = Type.Object({
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
 });
 export type AgentBundle = Static<typeof AgentBundle>;
+
+/** The key of a WorkingDirectory's own outputs (`outputFiles`) in its last child's result. */
+export const DIRECTORY_OUTPUTS = '$workingDirectory';
+
 export const Welcome = Type.Object({
   ...Envelope,
   kind: Type.Literal('welcome'),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RoostError } from '../../protocol/errors.ts';
 import { newId } from '../../protocol/ids.ts';
-import type { Job, JobRef, Logs, Result } from '../../protocol/messages.ts';
+import { DIRECTORY_OUTPUTS, type Job, type JobRef, type Logs, type Result } from '../../protocol/messages.ts';
 import type { ResultState } from '../../protocol/states.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { Logger } from '../logger.ts';
@@ -96,6 +96,11 @@ export class Runner {
       .map(({ job }) => ({ jobId: job.jobId, attempt: job.attempt }));
   }
 
+  /** The jobs this runner holds (running or waiting for slots), as received. */
+  heldJobs(): Job[] {
+    return [...this.#attempts.values()].map(({ job }) => job);
+  }
+
   has(ref: JobRef): boolean {
     return this.#attempts.has(refKey(ref));
   }
@@ -130,11 +135,11 @@ export class Runner {
   }
 
   /** Stops a job's attempt and reports nothing; resolves once its task has ended. */
-  async drop(ref: JobRef): Promise<void> {
+  async drop(ref: JobRef, reason = 'dropped by the control plane'): Promise<void> {
     const attempt = this.#attempts.get(refKey(ref));
     if (!attempt) return;
     attempt.dropped = true;
-    this.kill(ref, 'dropped by the control plane');
+    this.kill(ref, reason);
     await attempt.done;
   }
 
@@ -167,7 +172,7 @@ export class Runner {
     // the values of the secrets this job resolves, masked in all it reports
     const mask = new SecretMask();
     const secrets = this.#options.secrets;
-    const { ctx, prepare, cleanup } = createTaskContext({
+    const { ctx, prepare, cleanup, directoryOutputs } = createTaskContext({
       job,
       renderer: this.#options.renderer,
       envs: this.#options.envs ?? {},
@@ -196,6 +201,14 @@ export class Runner {
     } catch (error) {
       const failure = RoostError.from(error);
       outcome = this.#failure(failure.message, failure.code === 'ROOST_INTERNAL' ? undefined : failure.code);
+    }
+    if (!attempt.abort.signal.aborted && (outcome.state ?? 'SUCCESS') !== 'FAILED') {
+      try {
+        const own = await directoryOutputs();
+        if (own) outcome = { ...outcome, outputs: { ...outcome.outputs, [DIRECTORY_OUTPUTS]: own } };
+      } catch (error) {
+        outcome = this.#failure(`WorkingDirectory outputFiles: ${(error as Error).message}`);
+      }
     }
     const succeeded = !attempt.abort.signal.aborted && (outcome.state ?? 'SUCCESS') !== 'FAILED';
     await cleanup(succeeded).catch((error) =>

@@ -1,11 +1,12 @@
 // The directory a WorkingDirectory's children share on one agent: kept between its jobs, removed after
 // the last child succeeds, and dropped by age when a group never finished.
-import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../protocol/messages.ts';
+import type { JobFiles } from '../tasks/files/client.ts';
 import { createTaskContext, removeStaleSharedDirectories } from './task-context.ts';
 
 const roots: string[] = [];
@@ -13,7 +14,13 @@ afterEach(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
 
-function contextFor(workRoot: string, jobId: string, last: boolean) {
+function contextFor(
+  workRoot: string,
+  jobId: string,
+  last: boolean,
+  directory: { inputFiles?: unknown; outputFiles?: unknown } = {},
+  files?: JobFiles,
+) {
   const job = {
     v: 1,
     id: 'm',
@@ -26,7 +33,7 @@ function contextFor(workRoot: string, jobId: string, last: boolean) {
     offline: false,
     task: { id: jobId, type: 'io.kestra.plugin.scripts.shell.Commands' },
     context: {},
-    workingDirectory: { id: 'wd-run-1', last },
+    workingDirectory: { id: 'wd-run-1', last, ...directory },
   } as Job;
   return createTaskContext({
     job,
@@ -37,6 +44,7 @@ function contextFor(workRoot: string, jobId: string, last: boolean) {
     killGraceMs: 100,
     signal: new AbortController().signal,
     log: () => {},
+    ...(files ? { files } : {}),
   });
 }
 
@@ -70,5 +78,36 @@ describe('shared working directory', () => {
       true,
       true,
     ]);
+  });
+
+  it("writes the WorkingDirectory's inputFiles when the directory is made, not again for later children", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'roost-shared-'));
+    roots.push(root);
+    const inputFiles = { 'in.txt': 'first', 'sub/deep.txt': 'deep' };
+    const path = await contextFor(root, 'j1', false, { inputFiles }).ctx.workingDirectory();
+    expect(readFileSync(join(path, 'in.txt'), 'utf8')).toBe('first');
+    expect(readFileSync(join(path, 'sub/deep.txt'), 'utf8')).toBe('deep');
+    writeFileSync(join(path, 'in.txt'), 'changed by a child');
+    await contextFor(root, 'j2', true, { inputFiles }).ctx.workingDirectory();
+    expect(readFileSync(join(path, 'in.txt'), 'utf8')).toBe('changed by a child');
+  });
+
+  it('uploads the outputFiles that match, from the last child only', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'roost-shared-'));
+    roots.push(root);
+    const uploaded: string[] = [];
+    const files = {
+      upload: async (_path: string, name: string) => {
+        uploaded.push(name);
+        return `kestra:///x/${name}`;
+      },
+    } as unknown as JobFiles;
+    const first = contextFor(root, 'j1', false, { outputFiles: ['*.csv'] }, files);
+    const path = await first.ctx.workingDirectory();
+    for (const name of ['a.csv', 'b.txt']) writeFileSync(join(path, name), name);
+    expect(await first.directoryOutputs()).toBeUndefined();
+    const last = contextFor(root, 'j2', true, { outputFiles: ['*.csv'] }, files);
+    expect(await last.directoryOutputs()).toEqual({ outputFiles: { 'a.csv': 'kestra:///x/a.csv' } });
+    expect(uploaded).toEqual(['a.csv']);
   });
 });

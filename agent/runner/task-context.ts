@@ -3,6 +3,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, LogLevel } from '../../protocol/messages.ts';
 import { type JobFiles, NO_FILES } from '../tasks/files/client.ts';
+import { uploadDirectoryOutputFiles, writeInputFiles } from '../tasks/files/working-files.ts';
 import type { TaskContext } from '../tasks/types.ts';
 
 /** The expression engine's entry points the runner uses (protocol/expressions in production). */
@@ -53,6 +54,11 @@ export interface AttemptContext {
    * child `succeeded` (a retry of an earlier one needs it).
    */
   cleanup(succeeded?: boolean): Promise<void>;
+  /**
+   * After a successful attempt of a WorkingDirectory's last child: the WorkingDirectory's `outputFiles`
+   * uploaded from the shared directory (undefined when there are none to collect).
+   */
+  directoryOutputs(): Promise<{ outputFiles: Record<string, string> } | undefined>;
 }
 
 const SHARED_PREFIX = 'wd-';
@@ -117,9 +123,19 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
       if (shared) {
         // one directory for every child of the WorkingDirectory: kept between its jobs
         const path = join(options.workRoot, `${SHARED_PREFIX}${shared.id}`.replace(/[^\w.-]/g, '_'));
+        // made by the first job that needs it, which writes the WorkingDirectory's inputFiles into it
         directory ??= removeStaleSharedDirectories(options.workRoot, Date.now(), SHARED_DIRECTORY_MAX_AGE_MS)
           .then(() => mkdir(path, { recursive: true, mode: 0o700 }))
-          .then(() => path);
+          .then(async (made) => {
+            if (made !== undefined && shared.inputFiles !== undefined) {
+              await writeInputFiles(ctx, path, shared.inputFiles).catch(async (error: unknown) => {
+                // written whole or not at all: the next job tries again
+                await rm(path, { recursive: true, force: true });
+                throw error;
+              });
+            }
+            return path;
+          });
         return directory;
       }
       const path = join(options.workRoot, `${job.jobId}-${job.attempt}`.replace(/[^\w.-]/g, '_'));
@@ -148,6 +164,11 @@ export function createTaskContext(options: TaskContextOptions): AttemptContext {
           );
         }
       }
+    },
+    async directoryOutputs() {
+      if (!shared?.last || shared.outputFiles === undefined) return undefined;
+      const cwd = await ctx.workingDirectory();
+      return { outputFiles: await uploadDirectoryOutputFiles(ctx, cwd, shared.outputFiles) };
     },
     async cleanup(succeeded) {
       if (!directory || (shared && !(shared.last && succeeded === true))) return;

@@ -249,7 +249,7 @@ export class Dispatcher {
         if (await this.leaseTo(session)) granted++;
         // an agent that refused jobs may leave queued ones that others of its groups can take
         else if (!session.refused?.size)
-          this.queued.clear(session.membership, this.sessions.freeSlots(session) === session.slots);
+          this.queued.clear(session.membership, this.sessions.freeSlots(session));
       }
       if (!granted) return;
     }

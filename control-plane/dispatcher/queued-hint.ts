@@ -6,12 +6,16 @@ import type { Membership } from './groups.ts';
 export class QueuedHint {
   /** group keys; null stands for the default group */
   private readonly marked = new Set<string | null>();
-  /** groups that may hold jobs weighing more than one slot: worth a try whenever slots free up */
-  private readonly heavy = new Set<string | null>();
+  /**
+   * Groups that may hold jobs weighing more than one slot, with the heaviest weight seen: worth a try
+   * whenever slots free up.
+   */
+  private readonly heavy = new Map<string | null, number>();
 
   add(group: string | null | undefined, slots = 1): void {
-    this.marked.add(group ?? null);
-    if (slots > 1) this.heavy.add(group ?? null);
+    const key = group ?? null;
+    this.marked.add(key);
+    if (slots > 1) this.heavy.set(key, Math.max(slots, this.heavy.get(key) ?? 0));
   }
 
   addMembership(membership: Membership): void {
@@ -23,13 +27,14 @@ export class QueuedHint {
   }
 
   /**
-   * A lease attempt for an agent of these groups found nothing that fits its free slots. With all its
-   * slots free, nothing at all of these groups is queued.
+   * A lease attempt for an agent of these groups found nothing that fits its `free` slots. When those
+   * are at least the heaviest weight seen in a group, nothing at all of that group is queued; otherwise
+   * a heavier job may still wait for an agent with more room.
    */
-  clear(membership: Membership, allSlotsFree: boolean): void {
+  clear(membership: Membership, free: number): void {
     for (const group of groupsOf(membership)) {
       this.marked.delete(group);
-      if (allSlotsFree) this.heavy.delete(group);
+      if (free >= (this.heavy.get(group) ?? 0)) this.heavy.delete(group);
     }
   }
 

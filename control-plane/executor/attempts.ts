@@ -3,7 +3,7 @@
 import { isTerminal, type ResultState, State } from '../../protocol/index.ts';
 import type { TaskRunRow } from '../repository/index.ts';
 import type { ExecutorEvent } from './events.ts';
-import { lostItsDirectory } from './flowables/working-directory.ts';
+import { lostItsDirectory, takeDirectoryOutputs } from './flowables/working-directory.ts';
 import { currentAttempt, queueAttempt } from './jobs.ts';
 import { allowed, type FlowPlan } from './plan.ts';
 import { nextAttemptAt, retriesInPlace, retryPolicyOf } from './retry.ts';
@@ -26,11 +26,12 @@ export function applyResult(
     ...(event.error ? { error: event.error } : {}),
   });
   if (!event.agentId && event.error) state.log(run, 'ERROR', event.error.message);
+  const outputs = takeDirectoryOutputs(plan, state, run, event.outputs);
   if (event.state === State.FAILED && lostItsDirectory(plan, state, run, event.error)) {
-    state.setRunState(run, State.FAILED, { outputs: event.outputs });
+    state.setRunState(run, State.FAILED, { outputs });
     return;
   }
-  settleAttempt(plan, state, run, event.state, event.outputs, event.attempt);
+  settleAttempt(plan, state, run, event.state, outputs, event.attempt);
 }
 
 /**

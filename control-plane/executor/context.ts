@@ -2,6 +2,7 @@
 // values of enclosing loops, `parent`/`parents` for the task runs above, `taskrun` and `task`.
 import type { TaskDef } from '../../protocol/flow/index.ts';
 import type { TaskRunRow } from '../repository/index.ts';
+import { RENDER_HOST } from './host.ts';
 import type { FlowPlan } from './plan.ts';
 import type { ExecutionState } from './state.ts';
 
@@ -99,6 +100,9 @@ export function executionContext(plan: FlowPlan, state: ExecutionState): Record<
     outputs: outputsOf(state),
     vars: plan.flow.variables ?? {},
     labels: labelsView(execution.labels),
+    envs: plan.host.envs,
+    globals: plan.host.globals,
+    [RENDER_HOST]: plan.host,
   };
   if (execution.trigger) context.trigger = execution.trigger;
   return context;

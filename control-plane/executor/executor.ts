@@ -11,6 +11,7 @@ import { decideOn } from './decide.ts';
 import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
 import { FlowNeeded, flowKey, loadedFlows, type StoredFlow } from './flowables/flows.ts';
 import { resumeInputErrors } from './flowables/pause.ts';
+import type { RenderHost } from './host.ts';
 import type { FlowPlan } from './plan.ts';
 import { FlowPlans } from './plans.ts';
 import { type Decision, ExecutionState } from './state.ts';
@@ -22,6 +23,8 @@ export interface ExecutorOptions {
   logger: Logger;
   now?: () => Date;
   pollIntervalMs?: number;
+  /** the control plane's envs, globals and secrets for the expressions the executor renders */
+  host?: RenderHost;
 }
 
 /** A job the decision ended (killed, timed out): the agent holding it, if any, must be told. */
@@ -63,13 +66,14 @@ export interface ExecutorEvents {
 
 export class Executor extends EventEmitter<ExecutorEvents> {
   private readonly consumer: QueueConsumer<Outcome | undefined>;
-  private readonly plans = new FlowPlans();
+  private readonly plans: FlowPlans;
   private readonly states = new StateCache();
   private readonly now: () => Date;
 
   constructor(private readonly options: ExecutorOptions) {
     super();
     this.now = options.now ?? (() => new Date());
+    this.plans = new FlowPlans(options.host);
     this.consumer = new QueueConsumer({
       topic: EXECUTOR_TOPIC,
       repository: options.repository,

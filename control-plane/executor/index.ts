@@ -16,6 +16,7 @@ export {
   type Submitted,
 } from './executor.ts';
 export { resumeInputErrors } from './flowables/pause.ts';
+export { EMPTY_HOST, type RenderHost, renderHost } from './host.ts';
 export { type ExecutorLink, inlineLink } from './link.ts';
 export { ExecutionOperations } from './operations.ts';
 export { type FlowPlan, planFlow } from './plan.ts';

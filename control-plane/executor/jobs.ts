@@ -4,7 +4,7 @@ import { isTerminal, newId } from '../../protocol/index.ts';
 import type { TaskRunRow } from '../repository/index.ts';
 import { taskRunContext } from './context.ts';
 import { EXECUTOR_ATTEMPTS } from './flowables/attempts.ts';
-import { sharedDirectoryOf } from './flowables/working-directory.ts';
+import { directoryOfJob, sharedDirectoryOf } from './flowables/working-directory.ts';
 import type { FlowPlan } from './plan.ts';
 import { renderDuration, renderWorkerGroup } from './rendering.ts';
 import type { ExecutionState } from './state.ts';
@@ -54,12 +54,14 @@ export function queueAttempt(
     fallback: group.fallback,
     waitUntil: group.maxWaitMs === undefined ? null : new Date(state.now.getTime() + group.maxWaitMs),
     slots: task.slots ?? 1,
-    offline: task.offline === true,
+    // left out: the repository applies the worker group's default
+    ...(task.offline === undefined ? {} : { offline: task.offline }),
     pinnedAgentId: shared?.pinnedAgentId ?? null,
     payload: {
       task: task as Record<string, unknown>,
-      context,
-      ...(shared ? { workingDirectory: { id: shared.id, last: shared.last } } : {}),
+      // an agent sees its own environment as `envs`, not the control plane's
+      context: withoutEnvs(context),
+      ...(shared ? { workingDirectory: directoryOfJob(shared) } : {}),
     },
   });
   return true;
@@ -84,4 +86,9 @@ export function armTimeout(
   }
   state.timer(new Date(state.now.getTime() + timeout.value), { type: 'timeout', taskRunId: run.id, attempt });
   return true;
+}
+
+function withoutEnvs(context: Record<string, unknown>): Record<string, unknown> {
+  const { envs: _envs, ...rest } = context;
+  return rest;
 }

@@ -8,6 +8,7 @@ import {
 } from '../../protocol/flow/index.ts';
 import { walkTaskTree } from '../../protocol/flow/walk.ts';
 import { State } from '../../protocol/index.ts';
+import { EMPTY_HOST, type RenderHost } from './host.ts';
 
 export interface FlowPlan {
   readonly flow: Flow;
@@ -16,9 +17,11 @@ export interface FlowPlan {
   readonly tasks: ReadonlyMap<string, TaskDef>;
   /** the canonical registry entry of each task, by task id */
   readonly types: ReadonlyMap<string, TaskTypeInfo>;
+  /** what the executor's own renders see of the control plane: envs, globals, secrets */
+  readonly host: RenderHost;
 }
 
-export function planFlow(flow: Flow, revision: number): FlowPlan {
+export function planFlow(flow: Flow, revision: number, host: RenderHost = EMPTY_HOST): FlowPlan {
   const tasks = new Map<string, TaskDef>();
   const types = new Map<string, TaskTypeInfo>();
   for (const walked of walkTaskTree(flow)) {
@@ -27,7 +30,7 @@ export function planFlow(flow: Flow, revision: number): FlowPlan {
     tasks.set(task.id, applyPluginDefaults(flow, task));
     types.set(task.id, walked.info);
   }
-  return { flow, revision, tasks, types };
+  return { flow, revision, tasks, types, host };
 }
 
 /** The task's definition in the plan; throws if a list names a task the plan does not hold. */

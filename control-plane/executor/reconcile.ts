@@ -5,6 +5,7 @@
 import { type TaskDef, TaskKind, type TaskTypeInfo, TypeStatus } from '../../protocol/flow/index.ts';
 import { isFailure, isTerminal, State, worstState } from '../../protocol/index.ts';
 import type { TaskRunRow } from '../repository/index.ts';
+import { awaitingRetry } from './attempts.ts';
 import { taskRunContext } from './context.ts';
 import { FLOWABLES } from './flowables/index.ts';
 import { armTimeout, queueAttempt } from './jobs.ts';
@@ -24,6 +25,8 @@ export interface ListEntry {
 export class Reconciler {
   /** task runs found PAUSED during this pass */
   private paused = 0;
+  /** task runs found waiting for a retry in place during this pass */
+  private retrying = 0;
 
   constructor(
     readonly plan: FlowPlan,
@@ -42,7 +45,8 @@ export class Reconciler {
     if (starting.includes(state.execution.state)) state.setExecutionState(State.RUNNING);
     const status = this.withHandlers(plan.flow.tasks, plan.flow.errors, plan.flow.finally, undefined);
     if (!status.done) {
-      state.setExecutionState(this.paused ? State.PAUSED : State.RUNNING);
+      // as in Kestra, the execution is RETRYING while a task run waits for its next attempt in place
+      state.setExecutionState(this.paused ? State.PAUSED : this.retrying ? State.RETRYING : State.RUNNING);
       return;
     }
     const rendered = renderFlowOutputs(plan, state);
@@ -142,6 +146,7 @@ export class Reconciler {
   /** The task run of `task` under `parent` with `value`, advanced if it is a running flowable. */
   visit(task: TaskDef, info: TaskTypeInfo, parent: TaskRunRow | undefined, value?: string) {
     const run = this.state.find(parent?.id, task.id, value);
+    if (run?.state === State.RETRYING && awaitingRetry(run)) this.retrying++;
     if (run && !isTerminal(run.state) && info.kind === TaskKind.FLOWABLE) this.advance(run, task, info);
     return run;
   }

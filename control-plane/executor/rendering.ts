@@ -5,6 +5,7 @@ import { render, renderDeep } from '../../protocol/expressions/index.ts';
 import type { WorkerGroup } from '../../protocol/flow/index.ts';
 import { parseIsoDuration } from '../../protocol/flow/index.ts';
 import { executionContext } from './context.ts';
+import { renderOptions } from './host.ts';
 import type { FlowPlan } from './plan.ts';
 import type { ExecutionState } from './state.ts';
 
@@ -32,7 +33,7 @@ export function renderText(
   where: string,
 ): Rendered<string> {
   if (typeof value === 'number' || typeof value === 'boolean') return { value: String(value) };
-  return attempt(() => render(String(value), context, { where }));
+  return attempt(() => render(String(value), context, renderOptions(context, where)));
 }
 
 /** An ISO-8601 duration property (possibly an expression), in milliseconds. */
@@ -76,8 +77,8 @@ export function renderLoopValues(
   where: string,
 ): Rendered<string[]> {
   const list = attempt(() => {
-    if (Array.isArray(values)) return renderDeep(values, context, { where }) as unknown[];
-    const parsed: unknown = JSON.parse(render(String(values), context, { where }));
+    if (Array.isArray(values)) return renderDeep(values, context, renderOptions(context, where)) as unknown[];
+    const parsed: unknown = JSON.parse(render(String(values), context, renderOptions(context, where)));
     if (!Array.isArray(parsed)) throw new Error(`${where}: the values must be a list, not ${typeof parsed}`);
     return parsed;
   });
@@ -95,7 +96,7 @@ export function renderCondition(
   where: string,
 ): Rendered<boolean> {
   if (typeof condition === 'boolean') return { value: condition };
-  return attempt(() => isTruthy(render(condition, context, { where })));
+  return attempt(() => isTruthy(render(condition, context, renderOptions(context, where))));
 }
 
 export interface ResolvedGroup {
@@ -112,12 +113,12 @@ export function renderWorkerGroup(
 ): ResolvedGroup {
   if (!group) return { fallback: 'WAIT' };
   try {
-    const key = render(group.key, context, { where: `task '${taskId}' workerGroup.key` }).trim();
+    const key = render(group.key, context, renderOptions(context, `task '${taskId}' workerGroup.key`)).trim();
     const resolved: ResolvedGroup = { fallback: group.fallback ?? 'WAIT' };
     if (key) resolved.key = key;
     if (group.maxWait !== undefined) {
       resolved.maxWaitMs = parseIsoDuration(
-        render(group.maxWait, context, { where: `task '${taskId}' workerGroup.maxWait` }),
+        render(group.maxWait, context, renderOptions(context, `task '${taskId}' workerGroup.maxWait`)),
       );
     }
     return resolved;
@@ -137,7 +138,11 @@ export function renderFlowOutputs(
   const outputs: Record<string, unknown> = {};
   try {
     for (const output of declared) {
-      outputs[output.id] = renderDeep(output.value, context, { where: `flow output '${output.id}'` });
+      outputs[output.id] = renderDeep(
+        output.value,
+        context,
+        renderOptions(context, `flow output '${output.id}'`),
+      );
     }
   } catch (error) {
     return { error: `flow outputs could not be rendered: ${(error as Error).message}` };

@@ -153,13 +153,15 @@ export class AgentsStore {
     key: string;
     selector: Record<string, string>;
     description: string | null;
+    /** tasks of the group are offline-capable unless they say otherwise */
+    offline?: boolean;
   }): Promise<WorkerGroupRow> {
     const [row] = await this.db
       .insert(workerGroups)
       .values(group)
       .onConflictDoUpdate({
         target: workerGroups.key,
-        set: { selector: group.selector, description: group.description },
+        set: { selector: group.selector, description: group.description, offline: group.offline ?? false },
       })
       .returning();
     await this.db.execute(sql`select pg_notify(${GROUPS_CHANNEL}, ${group.key})`);

@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from 'dri
 import { newId } from '../../protocol/ids.ts';
 import type { Db } from './connection.ts';
 import { rowMapper, rowsOf } from './raw.ts';
-import { jobs } from './schema.ts';
+import { jobs, workerGroups } from './schema.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJob = typeof jobs.$inferInsert;
@@ -34,10 +34,22 @@ const toJob = rowMapper<JobRow>(jobs);
 export class JobsStore {
   constructor(private readonly db: Db) {}
 
-  /** Queues jobs; dispatchers elsewhere hear of them when the transaction commits. */
+  /**
+   * Queues jobs; dispatchers elsewhere hear of them when the transaction commits. A job whose `offline`
+   * is left out takes its declared worker group's default (false without one), read in the same statement.
+   */
   async insert(rows: NewJob[]): Promise<void> {
     if (!rows.length) return;
-    await this.db.insert(jobs).values(rows);
+    await this.db.insert(jobs).values(
+      rows.map((row) =>
+        row.offline !== undefined || row.workerGroup == null
+          ? row
+          : {
+              ...row,
+              offline: sql<boolean>`coalesce((select ${workerGroups.offline} from ${workerGroups} where ${workerGroups.key} = ${row.workerGroup}), false)`,
+            },
+      ),
+    );
     await this.db.execute(sql`select pg_notify(${JOBS_CHANNEL}, ${PROCESS_INSTANCE})`);
   }
 

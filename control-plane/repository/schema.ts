@@ -137,7 +137,7 @@ export const jobs = pgTable(
         task: Record<string, unknown>;
         context: Record<string, unknown>;
         /** a child of a WorkingDirectory: the shared directory it runs in (see protocol Job) */
-        workingDirectory?: { id: string; last: boolean };
+        workingDirectory?: { id: string; last: boolean; inputFiles?: unknown; outputFiles?: unknown };
       }>()
       .notNull(),
     agentId: text('agent_id'),
@@ -243,6 +243,8 @@ export const workerGroups = pgTable('worker_groups', {
   key: text('key').primaryKey(),
   selector: jsonb('selector').$type<Record<string, string>>().notNull(),
   description: text('description'),
+  /** tasks of this group are offline-capable unless they say `offline: false` */
+  offline: boolean('offline').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 

@@ -158,6 +158,7 @@ export const TaskCommonProps = {
   /**
    * Roost: the task may finish while its agent is cut off from the control plane; its lease outlives the
    * connection (up to the control plane's offline grace) and its result and logs are replayed later
+   * (unset: the default of its declared worker group, false without one)
    */
   offline: Type.Optional(Type.Boolean()),
 };

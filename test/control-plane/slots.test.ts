@@ -6,6 +6,9 @@ import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
 
 const SLOTS: Record<string, number> = { small: 1, medium: 2, large: 4 };
 
+/** Task t{i}'s slots: mostly 1, every fifth 2, every seventh 3 (only the large agent can run those). */
+const weightOf = (i: number): number => (i % 7 === 0 ? 3 : i % 5 === 0 ? 2 : 1);
+
 function burstFlow(): string {
   const lines = [
     'id: burst',
@@ -22,7 +25,8 @@ function burstFlow(): string {
       '        type: io.kestra.plugin.core.debug.Return',
       `        format: "${i}"`,
     );
-    if (i % 5 === 0) lines.push('        slots: 2');
+    const weight = weightOf(i);
+    if (weight > 1) lines.push(`        slots: ${weight}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -51,7 +55,7 @@ describe('slots and weights', () => {
     // each attempt's lease interval (control-plane times) contains the agent's run of it
     const events: { agent: string; at: number; weight: number }[] = [];
     for (const run of runs) {
-      const weight = Number(run.taskId.slice(1)) % 5 === 0 ? 2 : 1;
+      const weight = weightOf(Number(run.taskId.slice(1)));
       for (const attempt of run.attempts as unknown as {
         agentId: string;
         state: { startDate: string; endDate: string };
@@ -59,7 +63,11 @@ describe('slots and weights', () => {
         events.push({ agent: attempt.agentId, at: Date.parse(attempt.state.startDate), weight });
         events.push({ agent: attempt.agentId, at: Date.parse(attempt.state.endDate), weight: -weight });
       }
-      if (weight === 2) expect(run.attempts[0]?.agentId).not.toBe('small');
+      for (const attempt of run.attempts)
+        expect(
+          SLOTS[attempt.agentId!],
+          `${run.taskId} (${weight} slots) on ${attempt.agentId}`,
+        ).toBeGreaterThanOrEqual(weight);
     }
     events.sort((a, b) => a.at - b.at || a.weight - b.weight);
     const inUse: Record<string, number> = {};
@@ -72,5 +80,7 @@ describe('slots and weights', () => {
       expect(peak[agent], `peak slots in use on ${agent}`).toBeLessThanOrEqual(slots);
       expect(peak[agent], `${agent} took part`).toBeGreaterThan(0);
     }
+    // the burst filled the agents: at some point an agent ran as much as its slots allow
+    expect(Object.entries(SLOTS).some(([agent, slots]) => peak[agent] === slots)).toBe(true);
   }, 150_000);
 });

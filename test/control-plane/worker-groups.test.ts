@@ -1,4 +1,5 @@
 // Tasks go only to agents of their worker group; tasks without a group go to agents without a `group` label.
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, call, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -112,5 +113,67 @@ describe('worker groups', () => {
     const waited = Date.parse(done.state.endDate!) - Date.parse(done.state.startDate);
     expect(waited).toBeGreaterThanOrEqual(1_000);
     expect(done.taskRunList[0]?.attempts[0]?.error?.message).toContain("no agent of worker group 'venus'");
+  });
+
+  it('makes the tasks of a group declared offline-capable offline-capable, unless a task says offline: false', async () => {
+    const refused = await call<{ code: string; message: string }>(
+      plane.api,
+      'POST',
+      '/api/v1/worker-groups',
+      {
+        key: 'eu-field',
+        selector: { region: 'eu-west' },
+        offline: 'yes',
+      },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toContain('offline must be true or false');
+    const groups = await call<{ key: string }[]>(plane.api, 'GET', '/api/v1/worker-groups');
+    expect(groups.body.map((g) => g.key)).not.toContain('eu-field');
+
+    const created = await call(plane.api, 'POST', '/api/v1/worker-groups', {
+      key: 'eu-field',
+      selector: { region: 'eu-west' },
+      offline: true,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ key: 'eu-field', offline: true });
+    const field = '\n    workerGroup:\n      key: eu-field';
+    await applyFlow(
+      plane.api,
+      `id: field\nnamespace: test.groups\ntasks:
+  - id: by-group
+    type: io.kestra.plugin.core.debug.Return
+    format: a${field}
+  - id: says-no
+    type: io.kestra.plugin.core.debug.Return
+    format: b
+    offline: false${field}
+  - id: undeclared
+    type: io.kestra.plugin.core.debug.Return
+    format: c
+    workerGroup:
+      key: eu
+  - id: default-group
+    type: io.kestra.plugin.core.debug.Return
+    format: d
+`,
+    );
+    const done = await waitForEnd(plane.api, (await runFlow(plane.api, 'test.groups', 'field')).id);
+    expect(done.state.current).toBe('SUCCESS');
+    const sql = postgres(db.url!, { max: 1 });
+    try {
+      const rows = await sql<{ task_id: string; offline: boolean }[]>`
+        select t.task_id, j.offline from jobs j join task_runs t on t.id = j.task_run_id
+        where j.execution_id = ${done.id} order by t.task_id`;
+      expect(rows.map((r) => [r.task_id, r.offline])).toEqual([
+        ['by-group', true],
+        ['default-group', false],
+        ['says-no', false],
+        ['undeclared', false],
+      ]);
+    } finally {
+      await sql.end();
+    }
   });
 });

@@ -1,5 +1,5 @@
-// Local secrets: `{{ secret('NAME') }}` in a task resolves on the agent, from ROOST_SECRET_* variables
-// or its --secrets-file, so the value never reaches the control plane; it is masked in what the task
+// Local secrets: `{{ secret('NAME') }}` in a task resolves on the agent, from ROOST_SECRET_* variables,
+// its --secrets-file or Kestra's SECRET_* (base64) variables, so the value never reaches the control plane; it is masked in what the task
 // reports, and one job's environment does not leak into the next.
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { Processes } from '../support/processes.ts';
 
 const DB_PASSWORD = 'hunter2-from-env';
 const API_KEY = 'k3y-from-the-file';
+const KESTRA_TOKEN = 'tok3n-kestra-style';
 
 const FLOW = `
 id: secrets
@@ -23,8 +24,9 @@ tasks:
     env:
       PASS: "{{ secret('DB_PASSWORD') }}"
       KEY: "{{ secret('API_KEY') }}"
+      TOKEN: "{{ secret('kestra_token') }}"
     commands:
-      - echo "connecting with $PASS and $KEY"
+      - echo "connecting with $PASS and $KEY and $TOKEN"
       - echo '::{"outputs":{"pw":"'"$PASS"'"}}::'
       - export LEFT_BEHIND="$PASS"
   - id: next
@@ -33,7 +35,7 @@ tasks:
       key: site
     commands:
       - echo "PASS=\${PASS:-unset} LEFT_BEHIND=\${LEFT_BEHIND:-unset}"
-      - echo "secret variables seen $(env | grep -c ROOST_SECRET_)"
+      - echo "secret variables seen $(env | grep -c SECRET_)"
 `;
 
 describe('local secrets on an agent', () => {
@@ -57,7 +59,7 @@ describe('local secrets on an agent', () => {
       labels: 'group=site',
       slots: 1,
       args: ['--secrets-file', secretsFile],
-      env: { ROOST_SECRET_DB_PASSWORD: DB_PASSWORD },
+      env: { ROOST_SECRET_DB_PASSWORD: DB_PASSWORD, SECRET_KESTRA_TOKEN: btoa(KESTRA_TOKEN) },
     });
   }, 60_000);
 
@@ -79,7 +81,7 @@ describe('local secrets on an agent', () => {
       `/api/v1/logs/${created.id}`,
     );
     const messages = logs.body.map((l) => l.message);
-    expect(messages).toContain('connecting with ****** and ******');
+    expect(messages).toContain('connecting with ****** and ****** and ******');
     // the next job on the same agent sees neither the first job's environment nor the agent's secrets
     expect(messages).toContain('PASS=unset LEFT_BEHIND=unset');
     expect(messages).toContain('secret variables seen 0');
@@ -88,8 +90,8 @@ describe('local secrets on an agent', () => {
     try {
       for (const table of ['jobs', 'logs', 'task_runs', 'executions']) {
         const rows = await sql.unsafe(
-          `select count(*)::int as n from ${table} t where t::text like $1 or t::text like $2`,
-          [`%${DB_PASSWORD}%`, `%${API_KEY}%`],
+          `select count(*)::int as n from ${table} t where t::text like $1 or t::text like $2 or t::text like $3`,
+          [`%${DB_PASSWORD}%`, `%${API_KEY}%`, `%${KESTRA_TOKEN}%`],
         );
         expect(rows[0]?.n, `${table} holds a secret value`).toBe(0);
       }

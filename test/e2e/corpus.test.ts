@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFlow } from '../../protocol/flow/index.ts';
-import { EXPECTED } from '../executor/corpus-table.ts';
+import { EXPECTED, KESTRA_TEST_ENV, KESTRA_TEST_GLOBALS } from '../executor/corpus-table.ts';
 import { applyFlow, runFlow, runFlowWithFiles, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
@@ -21,7 +21,7 @@ describe('conformance on the real stack: Kestra flows run by agents end as in Ke
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    plane = await startInProcess(db.url!);
+    plane = await startInProcess(db.url!, { env: KESTRA_TEST_ENV, globals: KESTRA_TEST_GLOBALS });
     await plane.agent('corpus-1', {}, 8);
   }, 60_000);
 

@@ -1,9 +1,20 @@
 // Files across agents, on real Postgres: a FILE input is uploaded, a task on one agent turns it into an
-// output file, and later tasks on another agent read that file; agents may touch only what their lease allows.
+// output file, and later tasks on another agent read that file; agents may touch only what their lease
+// allows: files of their job's execution and of executions linked to it by subflows. A WorkingDirectory's
+// inputFiles and outputFiles pass through the same transfers.
+
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyFlow, authHeaders, call, type ExecutionJson, waitForEnd } from '../support/api.ts';
+import {
+  applyFlow,
+  authHeaders,
+  call,
+  type ExecutionJson,
+  runFlowWithFiles,
+  waitForEnd,
+} from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess, until } from '../support/in-process.ts';
 
@@ -49,6 +60,8 @@ tasks:
       - sleep 60
 `;
 
+const VALIDS = new URL('../../../shared/kestra-flows/valids/', import.meta.url);
+
 describe('files between tasks on different agents', () => {
   let db: TestDatabase;
   let plane: InProcessPlane;
@@ -59,6 +72,8 @@ describe('files between tasks on different agents', () => {
     plane = await startInProcess(db.url);
     await plane.agent('producer', { group: 'producers' });
     await plane.agent('consumer', { group: 'consumers' });
+    // for tasks with no worker group
+    await plane.agent('any');
     await applyFlow(plane.api, FLOW);
     await applyFlow(plane.api, BLOCKING);
   }, 60_000);
@@ -219,5 +234,98 @@ tasks:
     // once the lease is gone, the agent can no longer write there
     const late = await files({ ...lease, name: 'late.txt' }, { method: 'PUT', body: 'late' });
     expect(late.status).toBe(403);
+  }, 60_000);
+
+  it("passes a parent's file to a subflow, and a subflow's output file back to the parent", async () => {
+    // Kestra's corpus flow: a child that read()s the file URI it is given as a STRING input
+    await applyFlow(plane.api, readFileSync(new URL('for-each-item-outputs-subflow.yaml', VALIDS), 'utf8'));
+    await applyFlow(
+      plane.api,
+      `
+id: makes-file
+namespace: company.team
+tasks:
+  - id: make
+    type: io.kestra.plugin.scripts.shell.Commands
+    outputFiles: [made.txt]
+    commands: ["printf 'from the child' > made.txt"]
+outputs:
+  - { id: file, type: STRING, value: "{{ outputs.make.outputFiles['made.txt'] }}" }
+`,
+    );
+    await applyFlow(
+      plane.api,
+      `
+id: parent-files
+namespace: company.team
+inputs:
+  - { id: data, type: FILE }
+tasks:
+  - id: down
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: io.kestra.tests
+    flowId: for-each-item-outputs-subflow
+    inputs: { items: "{{ inputs.data }}" }
+  - id: up
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.team
+    flowId: makes-file
+  - id: back
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(outputs.up.outputs.file) }}"
+`,
+    );
+    const created = await runFlowWithFiles(
+      plane.api,
+      'company.team',
+      'parent-files',
+      {},
+      { data: 'parent data' },
+    );
+    const done = await waitForEnd(plane.api, created.id);
+    const run = (id: string) => done.taskRunList.find((r) => r.taskId === id);
+    expect(done.state.current).toBe('SUCCESS');
+    expect(run('down')?.outputs).toMatchObject({ outputs: { value: 'parent data' } });
+    expect(run('back')?.outputs).toEqual({ value: 'from the child' });
+  }, 60_000);
+
+  it("writes a WorkingDirectory's inputFiles before its first child and collects its outputFiles after the last", async () => {
+    await applyFlow(
+      plane.api,
+      `
+id: wd-files
+namespace: company.team
+inputs:
+  - { id: data, type: FILE }
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    inputFiles:
+      greeting.txt: "hello {{ flow.id }}"
+      data.txt: "{{ inputs.data }}"
+    outputFiles: ["*.out"]
+    tasks:
+      - id: first
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands: ["cat greeting.txt data.txt > joined.out", "echo no > skipped.txt"]
+      - id: last
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands: ["tr a-z A-Z < joined.out > upper.out"]
+  - id: check
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(outputs.wd.outputFiles['upper.out']) }}"
+`,
+    );
+    const created = await runFlowWithFiles(plane.api, 'company.team', 'wd-files', {}, { data: ' and data' });
+    const done = await waitForEnd(plane.api, created.id);
+    const run = (id: string) => done.taskRunList.find((r) => r.taskId === id);
+    expect(done.state.current).toBe('SUCCESS');
+    expect(Object.keys((run('wd')?.outputs?.outputFiles ?? {}) as object).sort()).toEqual([
+      'joined.out',
+      'upper.out',
+    ]);
+    expect(run('check')?.outputs).toEqual({ value: 'HELLO WD-FILES AND DATA' });
+    // the last child's own outputs do not carry the directory's
+    expect(run('last')?.outputs).not.toHaveProperty('$workingDirectory');
   }, 60_000);
 });

@@ -1,9 +1,13 @@
 // An in-memory stand-in for an agent in the conformance runs: the core tasks (Log, Return, Echo,
 // OutputValues, Fail) run with the agent's own code and renderer, so outputs are real and a task whose
 // expression fails ends FAILED as it would on an agent. Tasks that need a process are answered SUCCESS.
+// The agent's environment is `env`: ENV_* as `envs`, SECRET_* (base64) for secret(), whose values are
+// masked in outputs and errors as the agent masks them.
 import { tmpdir } from 'node:os';
 import { createTaskContext } from '../../agent/runner/task-context.ts';
+import { LocalSecrets, SecretMask } from '../../agent/secrets.ts';
 import { TaskRegistry } from '../../agent/tasks/registry.ts';
+import { expressionEnvs, KestraEnvSecrets } from '../../protocol/environment.ts';
 import { renderDeep } from '../../protocol/expressions/index.ts';
 import { PROTOCOL_VERSION } from '../../protocol/index.ts';
 import type { SimJob, SimOutcome } from './simulate.ts';
@@ -21,7 +25,9 @@ const PROCESS_TASKS = new Set([
 ]);
 
 /** Runs one job as the agent would, and reports its outcome. */
-export async function runOnAgent(job: SimJob): Promise<SimOutcome> {
+export async function runOnAgent(job: SimJob, env: Record<string, string> = {}): Promise<SimOutcome> {
+  const secrets = new LocalSecrets({}, new KestraEnvSecrets(env));
+  const mask = new SecretMask();
   if (PROCESS_TASKS.has(job.type)) return { state: 'SUCCESS', outputs: { exitCode: 0 } };
   const { ctx, cleanup } = createTaskContext({
     job: {
@@ -38,7 +44,12 @@ export async function runOnAgent(job: SimJob): Promise<SimOutcome> {
       context: job.context,
     },
     renderer: { renderDeep },
-    envs: {},
+    envs: expressionEnvs(env),
+    secret: (name) => {
+      const value = secrets.get(name);
+      mask.add(value);
+      return value;
+    },
     childEnv: {},
     workRoot: tmpdir(),
     killGraceMs: 0,
@@ -47,9 +58,9 @@ export async function runOnAgent(job: SimJob): Promise<SimOutcome> {
   });
   try {
     const outcome = await registry.resolve(job.type).run(ctx);
-    return { state: outcome.state ?? 'SUCCESS', outputs: outcome.outputs ?? {} };
+    return { state: outcome.state ?? 'SUCCESS', outputs: mask.maskDeep(outcome.outputs ?? {}) };
   } catch (error) {
-    return { state: 'FAILED', error: { message: (error as Error).message } };
+    return { state: 'FAILED', error: { message: mask.mask((error as Error).message) } };
   } finally {
     await cleanup();
   }

@@ -44,6 +44,25 @@ const strictValue =
 const labelsOf = (r: Simulation) => r.execution.labels;
 const childOf = (r: Simulation) => r.children[0]!;
 
+/**
+ * The environment Kestra's own tests run these flows in (its build sets ENV_TEST1, ENV_TEST2 and the
+ * SECRET_* variables; its test configuration the globals): both the control plane and the agent get it.
+ */
+const NEW_LINE_SECRET = 'passwordveryveryveyrlong'.repeat(5);
+export const KESTRA_TEST_ENV: Record<string, string> = {
+  ENV_TEST1: 'true',
+  ENV_TEST2: 'Pass by env',
+  SECRET_MY_SECRET: btoa('{"secretKey":"secretValue"}'),
+  // base64 as the base64 command writes it: wrapped at 76 columns
+  SECRET_NEW_LINE: btoa(NEW_LINE_SECRET).replace(/.{76}/g, '$&\n'),
+};
+export const KESTRA_TEST_GLOBALS: Record<string, unknown> = {
+  string: 'string',
+  int: 1,
+  bool: true,
+  nested: { int: 1 },
+};
+
 export const EXPECTED: Record<string, Expectation> = {
   'all-flowable.yaml': { state: 'FAILED', count: 26, states: { '4-switch': 'FAILED' }, note: strictValue },
   'allow-failure.yaml': {
@@ -272,6 +291,16 @@ export const EXPECTED: Record<string, Expectation> = {
     check: (r) =>
       expect([outputValue(r, 'task-id'), outputValue(r, 'flow-id')]).toEqual(['task-id', 'return']),
   },
+  'secrets.yaml': {
+    state: 'SUCCESS',
+    count: 3,
+    taskOutputs: {
+      'get-secret': { value: 'secretValue' },
+      // Kestra's test reads the decoded value here; Roost masks a resolved secret in outputs
+      'get-multiline-secret': { value: '******' },
+    },
+    note: 'SECRET_* variables, base64 (wrapped over lines for new_line), decoded on the agent',
+  },
   'sequential-with-global-errors.yaml': { state: 'FAILED', count: 6 },
   'sequential-with-local-errors.yaml': { state: 'FAILED', count: 6 },
   'sequential.yaml': { state: 'SUCCESS', count: 11 },
@@ -291,6 +320,15 @@ export const EXPECTED: Record<string, Expectation> = {
   'trigger-multiplecondition-flow-b.yaml': single('SUCCESS'),
   'trigger-multiplecondition-flow-c.yaml': single('FAILED'),
   'trigger-multiplecondition-flow-d.yaml': single('SUCCESS'),
+  'variables.yaml': {
+    state: 'SUCCESS',
+    count: 3,
+    taskOutputs: {
+      variable: { value: '1 > 2 > 3' },
+      env: { value: 'true Pass by env' },
+      global: { value: 'string 1 true 1' },
+    },
+  },
   'variables-invalid.yaml': { state: 'FAILED', count: 2, states: { 'parent-seq': 'FAILED' } },
   'each-parallel-subflow-notfound.yml': {
     state: 'FAILED',

@@ -1,4 +1,5 @@
-// Which jobs are offline-capable: a task's `offline: true`, also when pluginDefaults set it.
+// Which jobs are offline-capable: a task's `offline: true`, also when pluginDefaults set it. A task that
+// says nothing leaves it out: the repository then applies its worker group's default (worker-groups test).
 import { describe, expect, it } from 'vitest';
 import { decide, planFlow } from '../../control-plane/executor/index.ts';
 import { parseFlow } from '../../protocol/flow/index.ts';
@@ -31,18 +32,20 @@ function firstJobs(source: string) {
 }
 
 describe('offline-capable jobs', () => {
-  it('marks the job of a task with offline: true, and only that one', () => {
+  it('marks the job of a task with offline: true or false, and leaves it to the group for the others', () => {
     const jobs = firstJobs(yaml`
       tasks:
         - id: all
           type: io.kestra.plugin.core.flow.Parallel
           tasks:
             - { id: away, type: io.kestra.plugin.core.log.Log, message: a, offline: true }
-            - { id: here, type: io.kestra.plugin.core.log.Log, message: b }
+            - { id: here, type: io.kestra.plugin.core.log.Log, message: b, offline: false }
+            - { id: unsaid, type: io.kestra.plugin.core.log.Log, message: c }
     `);
     expect(jobs.map((j) => [j.payload.task.id, j.offline])).toEqual([
       ['away', true],
       ['here', false],
+      ['unsaid', undefined],
     ]);
   });
 

@@ -176,3 +176,39 @@ describe('retries', () => {
 });
 
 const LOG_NEXT = `- { id: next, type: ${LOG}, message: x }`;
+
+describe('the execution while a task waits for its retry', () => {
+  const statesOf = (histories: { state: string }[]) => histories.map((h) => h.state);
+
+  it('is RETRYING until the next attempt starts, then RUNNING again (a flow-level RETRY_FAILED_TASK)', async () => {
+    let failures = 0;
+    const r = await simulate(
+      yaml`
+        retry: { type: constant, interval: PT10S, maxAttempts: 3, behavior: RETRY_FAILED_TASK }
+        tasks:
+          - { id: flaky, type: ${LOG}, message: x }
+          - { id: after, type: ${LOG}, message: y }
+      `,
+      { outcome: (job) => ({ state: job.taskId === 'flaky' && failures++ < 2 ? 'FAILED' : 'SUCCESS' }) },
+    );
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(statesOf(r.execution.histories)).toEqual([
+      'CREATED',
+      'RUNNING',
+      'RETRYING',
+      'RUNNING',
+      'RETRYING',
+      'RUNNING',
+      'SUCCESS',
+    ]);
+    expect(statesOf(r.run('flaky').histories)).toContain('RETRYING');
+  });
+
+  it('is RETRYING for a task-level retry too, as Kestra marks it, and ends FAILED when attempts run out', async () => {
+    const r = await simulate(retrying('{ type: constant, interval: PT1S, maxAttempts: 2 }'), {
+      outcome: failing('t'),
+    });
+    expect(r.execution.state).toBe('FAILED');
+    expect(statesOf(r.execution.histories)).toEqual(['CREATED', 'RUNNING', 'RETRYING', 'RUNNING', 'FAILED']);
+  });
+});

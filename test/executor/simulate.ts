@@ -15,6 +15,7 @@ import {
   type FlowPlan,
   type Kill,
   planFlow,
+  type RenderHost,
   type Timer,
 } from '../../control-plane/executor/index.ts';
 import type { ExecutionRow, NewLog, TaskRunRow } from '../../control-plane/repository/index.ts';
@@ -34,7 +35,7 @@ export interface SimJob {
   workerGroup: string | null;
   /** a WorkingDirectory child: the agent it must run on, and its shared directory */
   pinnedAgentId: string | null;
-  workingDirectory?: { id: string; last: boolean };
+  workingDirectory?: { id: string; last: boolean; inputFiles?: unknown; outputFiles?: unknown };
 }
 
 /**
@@ -57,6 +58,8 @@ export interface SimOptions {
   flows?: (string | Flow)[];
   /** whether a concurrency slot of the flow is free (flows with `concurrency`; default: free) */
   slotFree?: () => boolean;
+  /** the control plane's envs, globals and secrets for the executor's own renders (default: none) */
+  host?: RenderHost;
 }
 
 interface Pending {
@@ -100,7 +103,7 @@ export class Simulation {
     child?: { bus: Bus; execution: ExecutionRow },
   ) {
     const flow = typeof source === 'string' ? parseFlow(source) : source;
-    this.plan = planFlow(flow, 1);
+    this.plan = planFlow(flow, 1, options.host);
     this.bus = child?.bus ?? {
       now: START,
       seq: 0,

@@ -55,9 +55,36 @@ describe('WorkingDirectory', () => {
     expect(r.states.wd).toBe('SUCCESS');
   });
 
-  it('refuses the properties that need internal storage, naming them', async () => {
-    const r = await simulate(flow('outputFiles: ["*.txt"]'));
+  it('refuses the properties that need a namespace-files store or a cache, naming them', async () => {
+    const r = await simulate(flow('cache: { patterns: ["*.txt"] }'));
     expect(r.states).toEqual({ wd: 'FAILED' });
-    expect(r.logs[0]?.message).toBe("task 'wd': WorkingDirectory outputFiles is not supported by Roost yet");
+    expect(r.logs[0]?.message).toBe("task 'wd': WorkingDirectory cache is not supported by Roost yet");
+  });
+
+  it('gives every child its inputFiles (written when the agent makes the directory) and the last its outputFiles', async () => {
+    const r = await simulate(flow('inputFiles: { "in.txt": "{{ flow.id }}" }\n      outputFiles: ["*.csv"]'));
+    const wd = r.run('wd').id;
+    expect(r.jobs.filter((j) => j.workingDirectory).map((j) => [j.taskId, j.workingDirectory])).toEqual([
+      ['one', { id: wd, last: false, inputFiles: { 'in.txt': '{{ flow.id }}' } }],
+      ['two', { id: wd, last: true, inputFiles: { 'in.txt': '{{ flow.id }}' }, outputFiles: ['*.csv'] }],
+    ]);
+    expect(r.execution.state).toBe('SUCCESS');
+  });
+
+  it("moves the files the last child's agent collected to the WorkingDirectory's outputFiles output", async () => {
+    const uri = 'kestra:///t/f/executions/e1/tasks/two/r/out.csv';
+    const r = await simulate(flow('outputFiles: ["*.csv"]'), {
+      outcome: (job) =>
+        job.taskId === 'two'
+          ? { state: 'SUCCESS', outputs: { own: 1, $workingDirectory: { outputFiles: { 'out.csv': uri } } } }
+          : job.taskId === 'one'
+            ? { state: 'SUCCESS', outputs: { $workingDirectory: { outputFiles: { 'forged.csv': uri } } } }
+            : { state: 'SUCCESS' },
+    });
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.run('wd').outputs).toEqual({ outputFiles: { 'out.csv': uri } });
+    expect(r.run('two').outputs).toEqual({ own: 1 });
+    // only the last child speaks for the directory: another's claim is dropped
+    expect(r.run('one').outputs).toEqual({});
   });
 });

@@ -26,13 +26,21 @@ export interface InProcessPlane {
 
 export async function startInProcess(
   databaseUrl: string,
-  options: { leaseMs?: number; tls?: { certFile: string; keyFile: string } } = {},
+  options: {
+    leaseMs?: number;
+    tls?: { certFile: string; keyFile: string };
+    /** the environment of the control plane and its agents (ENV_*, SECRET_*); default: none */
+    env?: Record<string, string>;
+    /** the server's `globals` */
+    globals?: Record<string, unknown>;
+  } = {},
 ): Promise<InProcessPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-inproc-'));
   const secret = 'in-process-secret';
   const server = await startServer({
     mode: 'standalone',
     logger: silentLogger(),
+    env: options.env ?? {},
     config: {
       ...defaultConfig('standalone'),
       databaseUrl,
@@ -46,6 +54,7 @@ export async function startInProcess(
       tlsCert: options.tls?.certFile,
       tlsKey: options.tls?.keyFile,
       leaseMs: options.leaseMs ?? 30_000,
+      globals: options.globals ?? {},
     },
   });
   const api = `${options.tls ? 'https' : 'http'}://127.0.0.1:${server.httpPort}`;
@@ -70,6 +79,7 @@ export async function startInProcess(
         slots,
         dataDir: join(dataDir, id),
         logger: quietAgentLogger,
+        ...(options.env ? { env: options.env } : {}),
       });
       agents.push(agent);
       await agent.start();

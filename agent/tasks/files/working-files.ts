@@ -26,9 +26,16 @@ export function relativePath(name: string, property: string): string {
   return segments.join('/');
 }
 
-/** `inputFiles`: a map of file name to content or kestra:/// URI, or a JSON string of such a map. */
-export async function writeInputFiles(ctx: TaskContext, cwd: string): Promise<void> {
-  let files = ctx.render(ctx.task.inputFiles, 'inputFiles');
+/**
+ * `inputFiles`: a map of file name to content or kestra:/// URI, or a JSON string of such a map; the
+ * task's own, or `declared` (a WorkingDirectory's).
+ */
+export async function writeInputFiles(
+  ctx: TaskContext,
+  cwd: string,
+  declared: unknown = ctx.task.inputFiles,
+): Promise<void> {
+  let files = ctx.render(declared, 'inputFiles');
   if (files === undefined || files === null) return;
   if (typeof files === 'string') {
     try {
@@ -81,18 +88,41 @@ export async function uploadOutputFiles(
   outputDir: string,
   outputDirName: string,
 ): Promise<Record<string, string>> {
-  const patterns = stringList(ctx.render(ctx.task.outputFiles, 'outputFiles'), 'outputFiles');
-  const uploads = new Map<string, string>();
-  if (patterns.length) {
-    const skip = new Set([outputDirName, '.internal-storage']);
-    for (const name of await matchFiles(cwd, patterns, skip)) uploads.set(name, join(cwd, name));
-  }
+  const uploads = await matchingFiles(ctx, cwd, ctx.task.outputFiles, new Set([outputDirName]));
   const made = await stat(outputDir).then(
     (info) => info.isDirectory(),
     () => false,
   );
   if (made) for (const name of await matchFiles(outputDir, ['**'])) uploads.set(name, join(outputDir, name));
+  return uploadAll(ctx, uploads);
+}
+
+/** The files of `cwd` that the `outputFiles` patterns (unrendered) match, by relative name. */
+async function matchingFiles(
+  ctx: TaskContext,
+  cwd: string,
+  declared: unknown,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<Map<string, string>> {
+  const patterns = stringList(ctx.render(declared, 'outputFiles'), 'outputFiles');
+  const found = new Map<string, string>();
+  if (!patterns.length) return found;
+  for (const name of await matchFiles(cwd, patterns, new Set([...skip, '.internal-storage'])))
+    found.set(name, join(cwd, name));
+  return found;
+}
+
+async function uploadAll(ctx: TaskContext, files: Map<string, string>): Promise<Record<string, string>> {
   const uris: Record<string, string> = {};
-  for (const [name, path] of uploads) uris[name] = await ctx.files.upload(path, name);
+  for (const [name, path] of files) uris[name] = await ctx.files.upload(path, name);
   return uris;
+}
+
+/** A WorkingDirectory's `outputFiles`: the matching files of its shared directory, uploaded. */
+export async function uploadDirectoryOutputFiles(
+  ctx: TaskContext,
+  cwd: string,
+  declared: unknown,
+): Promise<Record<string, string>> {
+  return uploadAll(ctx, await matchingFiles(ctx, cwd, declared));
 }

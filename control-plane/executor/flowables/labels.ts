@@ -6,6 +6,7 @@ import type { TaskDef } from '../../../protocol/flow/index.ts';
 import { State } from '../../../protocol/index.ts';
 import type { TaskRunRow } from '../../repository/index.ts';
 import { taskRunContext } from '../context.ts';
+import { renderOptions } from '../host.ts';
 import { allowed, type FlowPlan } from '../plan.ts';
 import type { Rendered } from '../rendering.ts';
 import type { ExecutionState } from '../state.ts';
@@ -19,7 +20,7 @@ export function renderLabels(
   try {
     let value: unknown = labels;
     if (typeof value === 'string') {
-      const text = render(value, context, { where });
+      const text = render(value, context, renderOptions(context, where));
       try {
         value = JSON.parse(text);
       } catch {
@@ -36,8 +37,8 @@ export function renderLabels(
       ? value.map((label) => [label?.key, label?.value])
       : Object.entries(value);
     for (const entry of entries) {
-      if (typeof entry[0] === 'string') entry[0] = render(entry[0], context, { where });
-      entry[1] = renderDeep(entry[1], context, { where });
+      if (typeof entry[0] === 'string') entry[0] = render(entry[0], context, renderOptions(context, where));
+      entry[1] = renderDeep(entry[1], context, renderOptions(context, where));
     }
     const result: Record<string, string> = {};
     for (const [key, item] of entries) {

@@ -9,6 +9,7 @@ import type { ExecutionRow, TaskRunRow } from '../../repository/index.ts';
 import { awaitingRetry, settleAttempt } from '../attempts.ts';
 import { executionContext, taskRunContext } from '../context.ts';
 import type { ExecutorEvent } from '../events.ts';
+import { renderOptions } from '../host.ts';
 import { currentAttempt } from '../jobs.ts';
 import { allowed, type FlowPlan } from '../plan.ts';
 import { renderCondition, renderCount, renderText } from '../rendering.ts';
@@ -69,10 +70,8 @@ export function startChild(
   if (inherit.error !== undefined) return fail(inherit.error);
   let inputs: Record<string, unknown> = {};
   try {
-    inputs = (renderDeep(task.inputs ?? {}, context, { where: where('inputs') }) ?? {}) as Record<
-      string,
-      unknown
-    >;
+    inputs = (renderDeep(task.inputs ?? {}, context, renderOptions(context, where('inputs'))) ??
+      {}) as Record<string, unknown>;
   } catch (error) {
     return fail((error as Error).message);
   }
@@ -179,7 +178,11 @@ export function applySubflowEnded(
   if (event.outputs) outputs.outputs = event.outputs;
   else if (task.outputs !== undefined && event.context) {
     try {
-      outputs.outputs = renderDeep(task.outputs, event.context, { where: `task '${task.id}' outputs` });
+      outputs.outputs = renderDeep(
+        task.outputs,
+        event.context,
+        renderOptions(context, `task '${task.id}' outputs`),
+      );
     } catch (failure) {
       error = `task '${task.id}': the outputs of the subflow could not be rendered: ${(failure as Error).message}`;
     }

@@ -3,8 +3,11 @@
 // to the agent that took it, and carries the WorkingDirectory's task run id, which names the directory
 // on that agent. The last child removes the directory once it succeeds (the agent also drops stale ones).
 // When that agent is lost, the child fails without retry, and so does the WorkingDirectory: its
-// directory is gone with the agent.
+// directory is gone with the agent. `inputFiles` are written into the directory when the agent makes it
+// (before the first child runs); `outputFiles` are uploaded by the agent after the last child succeeds
+// and become the WorkingDirectory's `outputFiles` output.
 import type { TaskDef, WorkerGroup } from '../../../protocol/flow/index.ts';
+import { DIRECTORY_OUTPUTS } from '../../../protocol/messages.ts';
 import type { TaskRunRow } from '../../repository/index.ts';
 import { type FlowPlan, taskOf } from '../plan.ts';
 import type { ExecutionState } from '../state.ts';
@@ -13,7 +16,7 @@ import type { FlowableHandler } from './index.ts';
 export const WORKING_DIRECTORY_TYPE = 'io.kestra.plugin.core.flow.WorkingDirectory';
 
 /** Properties of Kestra's WorkingDirectory that need internal storage or caches Roost has not yet. */
-const NOT_YET = ['inputFiles', 'outputFiles', 'namespaceFiles', 'cache'] as const;
+const NOT_YET = ['namespaceFiles', 'cache'] as const;
 
 export const WORKING_DIRECTORY: FlowableHandler = (r, run, task) => {
   const missing = NOT_YET.filter((property) => task[property] !== undefined);
@@ -32,6 +35,9 @@ export interface SharedDirectory {
   last: boolean;
   pinnedAgentId: string | null;
   workerGroup: WorkerGroup | undefined;
+  /** the WorkingDirectory's `inputFiles` and `outputFiles`, as written */
+  inputFiles?: unknown;
+  outputFiles?: unknown;
 }
 
 /** The shared directory of a task run that is one of a WorkingDirectory's `tasks`; undefined otherwise. */
@@ -62,7 +68,45 @@ export function sharedDirectoryOf(
     last: children.at(-1)?.id === task.id,
     pinnedAgentId,
     workerGroup: parentTask.workerGroup ?? plan.flow.workerGroup,
+    ...(parentTask.inputFiles !== undefined ? { inputFiles: parentTask.inputFiles } : {}),
+    ...(parentTask.outputFiles !== undefined ? { outputFiles: parentTask.outputFiles } : {}),
   };
+}
+
+/** What a job of a WorkingDirectory's child carries about the shared directory. */
+export function directoryOfJob(shared: SharedDirectory): {
+  id: string;
+  last: boolean;
+  inputFiles?: unknown;
+  outputFiles?: unknown;
+} {
+  return {
+    id: shared.id,
+    last: shared.last,
+    ...(shared.inputFiles !== undefined ? { inputFiles: shared.inputFiles } : {}),
+    ...(shared.last && shared.outputFiles !== undefined ? { outputFiles: shared.outputFiles } : {}),
+  };
+}
+
+/**
+ * A result's outputs without the WorkingDirectory's own (the files its last child's agent collected),
+ * which go to the WorkingDirectory's task run; from any other task run they are dropped.
+ */
+export function takeDirectoryOutputs(
+  plan: FlowPlan,
+  state: ExecutionState,
+  run: TaskRunRow,
+  outputs: Record<string, unknown>,
+): Record<string, unknown> {
+  if (!outputs || !(DIRECTORY_OUTPUTS in outputs)) return outputs;
+  const { [DIRECTORY_OUTPUTS]: own, ...rest } = outputs;
+  const task = plan.tasks.get(run.taskId);
+  const shared = task && sharedDirectoryOf(plan, state, run, task);
+  const parent = shared?.last ? state.get(shared.id) : undefined;
+  if (parent && own !== null && typeof own === 'object' && !Array.isArray(own)) {
+    state.updateRun(parent, { outputs: { ...(parent.outputs ?? {}), ...(own as Record<string, unknown>) } });
+  }
+  return rest;
 }
 
 /** A child that lost the agent holding its directory is not retried: the directory went with it. */

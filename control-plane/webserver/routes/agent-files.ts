@@ -1,16 +1,18 @@
 // Files to and from agents: an agent uploads what a task run produced and downloads files of its job's
 // execution. It authenticates as it does to the broker (agent id and credential, HTTP Basic), and each
 // request names the job and attempt it holds a lease for: it may write only under that task run and
-// read only files of that execution.
+// read only files of that execution and of the executions linked to it by subflows (its parent chain,
+// and the executions below it), which is how a file passes from a parent to a subflow and back.
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RoostError } from '../../../protocol/index.ts';
-import type { JobRow } from '../../repository/index.ts';
+import type { ExecutionRow, JobRow } from '../../repository/index.ts';
 import {
   type ExecutionScope,
   executionSegments,
   isSafeSegment,
   isUnder,
+  parseStorageUri,
   taskRunFileUri,
 } from '../../storage/index.ts';
 import type { WebserverDeps } from '../deps.ts';
@@ -35,8 +37,54 @@ function authenticatedAgent(request: FastifyRequest): string {
 
 interface Lease {
   job: JobRow;
+  execution: ExecutionRow;
   scope: ExecutionScope;
   taskId: string;
+}
+
+/** How many subflow levels a file may cross (deeper chains are refused, and a cycle cannot loop). */
+const MAX_LINK_DEPTH = 32;
+
+const scopeOf = (execution: ExecutionRow): ExecutionScope => ({
+  namespace: execution.namespace,
+  flowId: execution.flowId,
+  executionId: execution.id,
+});
+
+/** The execution and those above it through `parentId`, closest first. */
+async function chainOf(deps: WebserverDeps, execution: ExecutionRow): Promise<ExecutionRow[]> {
+  const chain = [execution];
+  for (let parentId = execution.parentId; parentId && chain.length <= MAX_LINK_DEPTH; ) {
+    const parent = await deps.repository.executions.get(parentId);
+    if (!parent || chain.some((e) => e.id === parent.id)) break;
+    chain.push(parent);
+    parentId = parent.parentId;
+  }
+  return chain;
+}
+
+/**
+ * Whether `uri` is a file of the lease's execution, of one above it (a parent's file passed to a subflow)
+ * or of one below it (a subflow's output file read by its parent): the file's execution and the job's
+ * must lie on one `parentId` chain.
+ */
+async function mayRead(deps: WebserverDeps, lease: Lease, uri: string): Promise<boolean> {
+  const ownChain = await chainOf(deps, lease.execution);
+  if (ownChain.some((execution) => isUnder(uri, executionSegments(scopeOf(execution))))) return true;
+  let segments: string[];
+  try {
+    segments = parseStorageUri(uri);
+  } catch {
+    return false;
+  }
+  // below: the execution the URI names, whose chain reaches the job's execution
+  for (let i = 0; i < segments.length - 1; i++) {
+    if (segments[i] !== 'executions') continue;
+    const owner = await deps.repository.executions.get(segments[i + 1]!);
+    if (!owner || !isUnder(uri, executionSegments(scopeOf(owner)))) continue;
+    if ((await chainOf(deps, owner)).some((execution) => execution.id === lease.execution.id)) return true;
+  }
+  return false;
 }
 
 /** The job the agent holds the current lease of, with its execution's storage scope; otherwise 403. */
@@ -65,11 +113,7 @@ async function leaseOf(deps: WebserverDeps, agentId: string, query: FileQuery): 
   if (!execution || typeof taskId !== 'string') {
     throw new RoostError('ROOST_NOT_FOUND', `the execution of job ${jobId} no longer exists`);
   }
-  return {
-    job,
-    taskId,
-    scope: { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id },
-  };
+  return { job, execution, taskId, scope: scopeOf(execution) };
 }
 
 export function agentFileRoutes(app: FastifyInstance, deps: WebserverDeps, maxUploadBytes: number) {
@@ -102,10 +146,10 @@ export function agentFileRoutes(app: FastifyInstance, deps: WebserverDeps, maxUp
         const agentId = authenticatedAgent(request);
         const lease = await leaseOf(deps, agentId, request.query);
         const uri = request.query.uri ?? '';
-        if (!isUnder(uri, executionSegments(lease.scope))) {
+        if (!(await mayRead(deps, lease, uri))) {
           throw new RoostError(
             'ROOST_FORBIDDEN',
-            `${uri.slice(0, 300)} is not a file of execution ${lease.scope.executionId}, which job ${lease.job.id} belongs to`,
+            `${uri.slice(0, 300)} is not a file of execution ${lease.scope.executionId}, which job ${lease.job.id} belongs to, nor of an execution linked to it by subflows`,
           );
         }
         const file = await deps.storage.get(uri);

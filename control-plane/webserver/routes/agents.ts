@@ -10,14 +10,15 @@ function parseGroup(body: unknown): {
   key: string;
   selector: Record<string, string>;
   description: string | null;
+  offline: boolean;
 } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new RoostError(
       'ROOST_BAD_REQUEST',
-      'send a worker group as a JSON object {key, selector, description}',
+      'send a worker group as a JSON object {key, selector, description, offline}',
     );
   }
-  const { key, selector, description } = body as Record<string, unknown>;
+  const { key, selector, description, offline } = body as Record<string, unknown>;
   if (typeof key !== 'string' || !KEY.test(key)) {
     throw new RoostError(
       'ROOST_BAD_REQUEST',
@@ -42,10 +43,14 @@ function parseGroup(body: unknown): {
   if (description !== undefined && description !== null && typeof description !== 'string') {
     throw new RoostError('ROOST_BAD_REQUEST', 'description must be a string');
   }
+  if (offline !== undefined && typeof offline !== 'boolean') {
+    throw new RoostError('ROOST_BAD_REQUEST', 'offline must be true or false');
+  }
   return {
     key,
     selector: selector as Record<string, string>,
     description: (description as string | undefined) ?? null,
+    offline: offline ?? false,
   };
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "worker_groups" ADD COLUMN "offline" boolean DEFAULT false NOT NULL;

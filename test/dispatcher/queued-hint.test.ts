@@ -1,0 +1,28 @@
+// The dispatcher's hint of which worker groups may have queued jobs: it may be wrong only by saying
+// "maybe" where nothing waits, never by forgetting a job.
+import { describe, expect, it } from 'vitest';
+import { QueuedHint } from '../../control-plane/dispatcher/queued-hint.ts';
+
+const anyGroup = { groups: [], inDefaultGroup: true };
+
+describe('QueuedHint', () => {
+  it('forgets a group once an agent with room for its heaviest job found nothing', () => {
+    const hint = new QueuedHint();
+    hint.add(null, 2);
+    hint.clear(anyGroup, 2);
+    hint.slotsFreed(anyGroup);
+    expect(hint.mayHave(anyGroup)).toBe(false);
+  });
+
+  it('keeps a heavy job in mind when only an agent too small for it found nothing', () => {
+    const hint = new QueuedHint();
+    hint.add(null, 1);
+    hint.add(null, 3);
+    // a one-slot agent, idle, finds nothing it can run: the three-slot job may still wait
+    hint.clear(anyGroup, 1);
+    expect(hint.mayHave(anyGroup)).toBe(false);
+    // slots free up on a bigger agent: the group is worth a try again
+    hint.slotsFreed(anyGroup);
+    expect(hint.mayHave(anyGroup)).toBe(true);
+  });
+});
