@@ -28,13 +28,15 @@ export class QueuedHint {
 
   /**
    * A lease attempt for an agent of these groups found nothing that fits its `free` slots. When those
-   * are at least the heaviest weight seen in a group, nothing at all of that group is queued; otherwise
-   * a heavier job may still wait for an agent with more room.
+   * are at least the heaviest weight seen in a group, nothing at all of that group is queued. Otherwise
+   * a heavier job may still wait for an agent with more room, and the group stays marked so that such an
+   * agent (perhaps next in the same dispatch pass) still asks.
    */
   clear(membership: Membership, free: number): void {
     for (const group of groupsOf(membership)) {
+      if (free < (this.heavy.get(group) ?? 0)) continue;
       this.marked.delete(group);
-      if (free >= (this.heavy.get(group) ?? 0)) this.heavy.delete(group);
+      this.heavy.delete(group);
     }
   }
 

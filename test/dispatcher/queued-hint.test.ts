@@ -18,11 +18,11 @@ describe('QueuedHint', () => {
     const hint = new QueuedHint();
     hint.add(null, 1);
     hint.add(null, 3);
-    // a one-slot agent, idle, finds nothing it can run: the three-slot job may still wait
+    // a one-slot agent, idle, finds nothing it can run: the three-slot job may still wait for a bigger one
     hint.clear(anyGroup, 1);
-    expect(hint.mayHave(anyGroup)).toBe(false);
-    // slots free up on a bigger agent: the group is worth a try again
-    hint.slotsFreed(anyGroup);
     expect(hint.mayHave(anyGroup)).toBe(true);
+    // an agent with room for it finds nothing either: nothing of the group waits
+    hint.clear(anyGroup, 4);
+    expect(hint.mayHave(anyGroup)).toBe(false);
   });
 });
