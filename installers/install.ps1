@@ -157,7 +157,7 @@ if /I "%~1"=="start" goto start
 "$Node" "$AppScript" %*
 exit /b
 :start
-"$Node" "$AppScript" %*
+"$Node" --max-semi-space-size=1 "$AppScript" %*
 if errorlevel 75 if not errorlevel 76 goto start
 exit /b
 "@ | Set-Content -Encoding ASCII -Path $Wrapper

@@ -185,6 +185,8 @@ cat >"$PREFIX/bin/roost-agent" <<EOF
 #!/bin/sh
 # written by install.sh: runs the Roost agent installed here. \`start\` runs it again when it exits with
 # 75: it has switched to a new bundle in app/ (roost agent start --auto-upgrade). A signal stops it.
+# --max-semi-space-size=1: a young generation of 1 MiB (V8 grows it to 16 MiB) keeps an idle agent's
+# memory several MiB lower, for a few more short collections under load.
 NODE="$NODE"
 APP="$PREFIX/app/roost-agent.mjs"
 [ "\${1:-}" = start ] || exec "\$NODE" "\$APP" "\$@"
@@ -192,7 +194,7 @@ child=""
 stopping=""
 trap 'stopping=1; [ -z "\$child" ] || kill -TERM "\$child" 2>/dev/null' TERM INT HUP
 while :; do
-  "\$NODE" "\$APP" "\$@" &
+  "\$NODE" --max-semi-space-size=1 "\$APP" "\$@" &
   child=\$!
   code=0
   wait "\$child" || code=\$?

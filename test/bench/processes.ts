@@ -126,7 +126,8 @@ export function spawnAgentBundle(
   env: NodeJS.ProcessEnv = {},
   nodeArgs: string[] = [],
 ) {
-  return spawnNode(name, [...nodeArgs, AGENT_BUNDLE, ...args], logFile, env);
+  // as installers/install.sh's launcher runs it
+  return spawnNode(name, [...nodeArgs, '--max-semi-space-size=1', AGENT_BUNDLE, ...args], logFile, env);
 }
 
 /** Starts a TypeScript entry point of the repository (through bin/run-ts.mjs) with `args`. */
