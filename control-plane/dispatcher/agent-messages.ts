@@ -290,7 +290,9 @@ export class AgentMessages {
         };
         const submitted = await d.options.executor.submit(tx, message, locked);
         const leased = session ? await d.leaseNewJobs(tx, session, submitted.committed?.jobs, job.slots) : [];
-        if (session) leased.push(...(await d.leaseQueued(tx, session, job.slots)));
+        // no job of its own decision for this agent (a ForEach's iterations were decided long ago): any
+        // queued job it may take
+        if (session && !leased.length) leased.push(...(await d.leaseQueued(tx, session, job.slots)));
         leasedHere.push(...leased);
         return { accepted: true, after: submitted.after, leased };
       })

@@ -1,7 +1,7 @@
 // Real child processes for end-to-end tests: the control plane and agents, on free loopback ports.
 // Every process started here is killed by `stopAll`, and a test fails if one is left running.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -202,7 +202,33 @@ export class Processes {
         clearTimeout(timer);
       }),
     );
+    killStrays(this.dirs);
     for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     return leftovers;
+  }
+}
+
+/**
+ * Kills what tasks left running: an agent killed on purpose (SIGKILL, a cut) leaves its task's
+ * process group behind, and a test's task waiting on a file in one of its directories would wait for
+ * ever. Any process whose command line names one of `dirs` goes.
+ */
+function killStrays(dirs: readonly string[]): void {
+  if (!dirs.length || process.platform !== 'linux') return;
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let command: string;
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone already
+    }
+    if (!dirs.some((dir) => command.includes(dir))) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
   }
 }
