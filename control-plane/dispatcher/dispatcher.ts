@@ -24,7 +24,7 @@ import {
 } from '../../protocol/index.ts';
 import type { ExecutorLink, StoppedJob } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
-import type { Connection, JobRow, NewJob, Repository, Unlisten } from '../repository/index.ts';
+import type { Connection, JobRow, LeaseRequest, NewJob, Repository, Unlisten } from '../repository/index.ts';
 import {
   AGENTS_CHANNEL,
   GROUPS_CHANNEL,
@@ -267,6 +267,19 @@ export class Dispatcher {
     return room >= 1 && this.leaseWithin(session, room, true);
   }
 
+  /** What an agent may be leased: a queued job of its groups that fits `free` slots, none it refused. */
+  private leaseRequest(session: AgentSession, free: number, now: Date, offlineOnly = false): LeaseRequest {
+    return {
+      agentId: session.agentId,
+      groups: session.membership.groups,
+      inDefaultGroup: session.membership.inDefaultGroup,
+      freeSlots: free,
+      leaseUntil: new Date(now.getTime() + this.leaseMs),
+      ...(session.refused?.size ? { exclude: [...session.refused] } : {}),
+      ...(offlineOnly ? { offlineOnly } : {}),
+    };
+  }
+
   private async leaseWithin(session: AgentSession, free: number, offlineOnly: boolean): Promise<boolean> {
     // hold the free slots while the transaction runs: a result's transaction may lease to this agent too
     session.reserved = (session.reserved ?? 0) + free;
@@ -275,19 +288,7 @@ export class Dispatcher {
       job = await this.repository.transaction((tx) => {
         // read the clock inside the transaction, so a lease never predates the decision that made the job
         const now = this.now();
-        return grantLease(
-          tx,
-          {
-            agentId: session.agentId,
-            groups: session.membership.groups,
-            inDefaultGroup: session.membership.inDefaultGroup,
-            freeSlots: free,
-            leaseUntil: new Date(now.getTime() + this.leaseMs),
-            ...(session.refused?.size ? { exclude: [...session.refused] } : {}),
-            ...(offlineOnly ? { offlineOnly } : {}),
-          },
-          now,
-        );
+        return grantLease(tx, this.leaseRequest(session, free, now, offlineOnly), now);
       });
     } finally {
       session.reserved -= free;
@@ -350,18 +351,7 @@ export class Dispatcher {
     let free = this.sessions.freeSlots(session) + finishing;
     const now = this.now();
     while (free >= 1) {
-      const job = await grantLease(
-        tx,
-        {
-          agentId: session.agentId,
-          groups: session.membership.groups,
-          inDefaultGroup: session.membership.inDefaultGroup,
-          freeSlots: free,
-          leaseUntil: new Date(now.getTime() + this.leaseMs),
-          ...(session.refused?.size ? { exclude: [...session.refused] } : {}),
-        },
-        now,
-      );
+      const job = await grantLease(tx, this.leaseRequest(session, free, now), now);
       if (!job) break;
       free -= job.slots;
       // held until the caller has committed and sent the job (see the result handler)

@@ -5,7 +5,7 @@ import { decide, planFlow } from '../../control-plane/executor/index.ts';
 import { parseFlow } from '../../protocol/flow/index.ts';
 import { State } from '../../protocol/index.ts';
 import { runOnAgent } from './corpus-agent.ts';
-import { failing, START, simulate, yaml } from './simulate.ts';
+import { executionRow, failing, START, simulate, yaml } from './simulate.ts';
 
 const LOG = 'io.kestra.plugin.core.log.Log';
 const abc = yaml`
@@ -211,26 +211,7 @@ describe('the executor decision', () => {
       endDate: START,
       writtenXid: 0,
     };
-    const execution = {
-      id: 'e1',
-      namespace: 't',
-      flowId: 'f',
-      flowRevision: 1,
-      state: State.RUNNING,
-      histories: [],
-      inputs: {},
-      outputs: null,
-      labels: {},
-      trigger: null,
-      parentId: null,
-      originalId: null,
-      attemptNumber: 1,
-      originalStartDate: null,
-      error: null,
-      version: 1,
-      startDate: START,
-      endDate: null,
-    };
+    const execution = executionRow({ state: State.RUNNING });
     const event = { type: 'result', taskRunId: 'r1', attempt: 1, state: 'FAILED', outputs: {} } as const;
     const decision = decide(plan, execution, [run], event, START);
     expect(decision.updateTaskRuns).toEqual([]);

@@ -3,31 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { decide, planFlow } from '../../control-plane/executor/index.ts';
 import { parseFlow } from '../../protocol/flow/index.ts';
-import { State } from '../../protocol/index.ts';
-import { START, yaml } from './simulate.ts';
+import { executionRow, START, yaml } from './simulate.ts';
 
 function firstJobs(source: string) {
   const plan = planFlow(parseFlow(source), 1);
-  const execution = {
-    id: 'e1',
-    namespace: 't',
-    flowId: 'f',
-    flowRevision: 1,
-    state: State.CREATED,
-    histories: [],
-    inputs: {},
-    outputs: null,
-    labels: {},
-    trigger: null,
-    parentId: null,
-    originalId: null,
-    attemptNumber: 1,
-    originalStartDate: null,
-    error: null,
-    version: 1,
-    startDate: START,
-    endDate: null,
-  };
+  const execution = executionRow();
   return decide(plan, execution, [], { type: 'start' }, START).jobs;
 }
 

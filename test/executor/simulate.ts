@@ -128,29 +128,16 @@ export class Simulation {
     }
     const { values, errors } = validateInputValues(flow, options.inputs ?? {});
     if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
-    this.execution = {
-      id: 'e1',
+    this.execution = executionRow({
       namespace: flow.namespace,
       flowId: flow.id,
-      flowRevision: 1,
-      state: State.CREATED,
       histories: [{ state: State.CREATED, date: START.toISOString() }],
       inputs: values,
-      outputs: null,
       labels: {
         ...Object.fromEntries(flowLabels(flow).map(({ key, value }) => [key, value])),
         'system.correlationId': 'e1',
       },
-      trigger: null,
-      parentId: null,
-      originalId: null,
-      attemptNumber: 1,
-      originalStartDate: null,
-      error: null,
-      version: 1,
-      startDate: START,
-      endDate: null,
-    };
+    });
     this.bus.executions.set(this.execution.id, this);
   }
 
@@ -321,6 +308,31 @@ export class Simulation {
   get executionHistory(): string[] {
     return this.execution.histories.map((h) => h.state);
   }
+}
+
+/** An execution row `e1` of flow t.f, created at START, with `overrides`. */
+export function executionRow(overrides: Partial<ExecutionRow> = {}): ExecutionRow {
+  return {
+    id: 'e1',
+    namespace: 't',
+    flowId: 'f',
+    flowRevision: 1,
+    state: State.CREATED,
+    histories: [],
+    inputs: {},
+    outputs: null,
+    labels: {},
+    trigger: null,
+    parentId: null,
+    originalId: null,
+    attemptNumber: 1,
+    originalStartDate: null,
+    error: null,
+    version: 1,
+    startDate: START,
+    endDate: null,
+    ...overrides,
+  };
 }
 
 /** Starts an execution of the flow and runs it until it ends or waits (paused, or a task that hangs). */
