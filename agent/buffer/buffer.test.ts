@@ -2,11 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from '../../protocol/messages.ts';
-import { makeJob } from '../test-support/fixtures.ts';
+import { makeJob, makeResult } from '../test-support/fixtures.ts';
 import { bufferContract } from './buffer.contract.ts';
-import { LibsqlBuffer } from './libsql.ts';
+import { LibsqlBuffer, SYNC_AFTER_MS } from './libsql.ts';
 import { MemoryBuffer } from './memory.ts';
 
 bufferContract('in-memory', { open: async () => new MemoryBuffer({ acknowledgedRetained: 2 }) });
@@ -59,6 +59,30 @@ describe('libSQL group commit', () => {
     await Promise.all([put, running]);
     const reopened = await LibsqlBuffer.open(path);
     expect((await reopened.heldJobs()).map((entry) => entry.state)).toEqual(['running']);
+    await reopened.close();
+  });
+
+  it('syncs results to disk within SYNC_AFTER_MS, once for a burst, and at close', async () => {
+    const path = join(groupDir, 'buffer.db');
+    const buffer = await LibsqlBuffer.open(path);
+    const jobs = Array.from({ length: 5 }, () => makeJob());
+    for (const job of jobs) await buffer.putJob(job);
+    // accepting jobs needs no sync: lost with the host, they are queued again by the control plane
+    await new Promise((resolve) => setTimeout(resolve, SYNC_AFTER_MS * 3));
+    expect(await buffer.syncCount()).toBe(0);
+    for (const job of jobs) await buffer.finishJob(job, undefined, makeResult(job));
+    expect(await buffer.syncCount()).toBe(0);
+    await vi.waitFor(async () => expect(await buffer.syncCount()).toBe(1), { timeout: 2_000, interval: 10 });
+    await new Promise((resolve) => setTimeout(resolve, SYNC_AFTER_MS * 3));
+    expect(await buffer.syncCount()).toBe(1);
+    // a result committed just before close is synced by close
+    const last = makeJob();
+    await buffer.putJob(last);
+    await buffer.finishJob(last, undefined, makeResult(last));
+    await buffer.close();
+    const reopened = await LibsqlBuffer.open(path);
+    expect(await reopened.syncCount()).toBe(2);
+    expect((await reopened.pendingOutbox()).length).toBe(6);
     await reopened.close();
   });
 });

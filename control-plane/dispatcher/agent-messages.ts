@@ -1,12 +1,15 @@
 // What the dispatcher does with each message an agent sends: hello, heartbeat, ack, logs, result, status.
 import type { Ack, Heartbeat, Hello, JobRef, Logs, Result, Status, UpMessage } from '../../protocol/index.ts';
-import type { ExecutorMessage } from '../executor/index.ts';
-import type { JobRow } from '../repository/index.ts';
 import { credentialStored } from './agent-admin.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { ResultIntake } from './results.ts';
 
 export class AgentMessages {
-  constructor(private readonly d: Dispatcher) {}
+  private readonly results: ResultIntake;
+
+  constructor(private readonly d: Dispatcher) {
+    this.results = new ResultIntake(d);
+  }
 
   async handle<K extends keyof UpMessage>(agentId: string, kind: K, message: UpMessage[K]): Promise<void> {
     switch (kind) {
@@ -19,7 +22,7 @@ export class AgentMessages {
       case 'logs':
         return this.logs(agentId, message as Logs);
       case 'result':
-        return this.result(agentId, message as Result);
+        return this.results.add(agentId, message as Result);
       case 'status':
         return this.status(agentId, message as Status);
       case 'credential':
@@ -245,83 +248,6 @@ export class AgentMessages {
     const job = await this.d.repository.jobs.get(ref.jobId);
     if (!job || job.attempt !== ref.attempt || job.agentId !== agentId) return undefined;
     return { executionId: job.executionId, taskRunId: job.taskRunId, taskId: String(job.payload.task.id) };
-  }
-
-  /**
-   * Records a result if (agent, job, attempt) hold the current lease, lets the executor decide what
-   * comes next in the same transaction, and, when the next job is one this agent may run, leases it to
-   * the agent in that transaction too: result, decision and next lease commit together. Acknowledges
-   * and publishes after the commit.
-   */
-  private async result(agentId: string, result: Result): Promise<void> {
-    const d = this.d;
-    const session = d.sessions.get(agentId);
-    const executionId =
-      session?.leases.get(result.jobId)?.executionId ??
-      (await d.repository.jobs.get(result.jobId))?.executionId;
-    const leasedHere: JobRow[] = [];
-    const settle = () => {
-      // the slots leaseNewJobs held become real leases (or nothing, if the transaction failed)
-      if (session)
-        for (const job of leasedHere.splice(0)) session.reserved = (session.reserved ?? 0) - job.slots;
-    };
-    const outcome = await d.repository
-      .transaction(async (tx) => {
-        // lock order everywhere: the execution, then its jobs
-        const locked = executionId ? await tx.executions.lock(executionId) : undefined;
-        const job = await tx.jobs.complete(result.jobId, result.attempt, agentId);
-        if (!job) {
-          const current = await tx.jobs.get(result.jobId);
-          const duplicate =
-            current?.state === 'done' && current.attempt === result.attempt && current.agentId === agentId;
-          return { accepted: duplicate, after: undefined, leased: [] };
-        }
-        const message: ExecutorMessage = {
-          executionId: job.executionId,
-          event: {
-            type: 'result',
-            taskRunId: job.taskRunId,
-            attempt: job.attempt,
-            agentId,
-            state: result.state,
-            outputs: result.outputs,
-            ...(result.error ? { error: result.error } : {}),
-          },
-        };
-        const submitted = await d.options.executor.submit(tx, message, locked);
-        const leased = session ? await d.leaseNewJobs(tx, session, submitted.committed?.jobs, job.slots) : [];
-        // no job of its own decision for this agent (a ForEach's iterations were decided long ago): any
-        // queued job it may take
-        if (session && !leased.length) leased.push(...(await d.leaseQueued(tx, session, job.slots)));
-        leasedHere.push(...leased);
-        return { accepted: true, after: submitted.after, leased };
-      })
-      .catch((error: unknown) => {
-        settle();
-        throw error;
-      });
-    settle();
-    d.sessions.get(agentId)?.leases.delete(result.jobId);
-    if (session) d.queued.slotsFreed(session.membership);
-    for (const job of outcome.leased) d.sendJob(session!, job);
-    outcome.after?.();
-    if (!outcome.accepted) {
-      d.logger.warn(
-        { agentId, jobId: result.jobId, attempt: result.attempt },
-        'result rejected: stale or not the lease holder',
-      );
-    }
-    d.publish(agentId, 'control', {
-      ...d.envelope(),
-      kind: 'resultAck',
-      jobId: result.jobId,
-      attempt: result.attempt,
-      accepted: outcome.accepted,
-      ...(outcome.accepted
-        ? {}
-        : { reason: 'the agent does not hold the current lease of this job and attempt' }),
-    });
-    if (outcome.after) d.dispatchSoon();
   }
 
   private async status(agentId: string, status: Status): Promise<void> {

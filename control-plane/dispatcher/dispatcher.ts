@@ -36,7 +36,7 @@ import { onAgentNotice } from './agent-admin.ts';
 import { AgentMessages } from './agent-messages.ts';
 import type { Broker } from './broker.ts';
 import { membershipOf, type WorkerGroupSelector } from './groups.ts';
-import { grantLease } from './leases.ts';
+import { grantLease, grantLeases } from './leases.ts';
 import { QueuedHint } from './queued-hint.ts';
 import { failUnplaceable, releaseAgent, sweep } from './recovery.ts';
 import { type AgentSession, Sessions } from './sessions.ts';
@@ -307,8 +307,10 @@ export class Dispatcher {
     tx: Repository,
     session: AgentSession,
     jobs: NewJob[] | undefined,
-    /** slots of the job whose result this transaction records: free once it commits */
+    /** slots of the jobs whose results this transaction records: free once it commits */
     finishing: number,
+    /** where each slot held for a lease is noted, for the caller to let go after the transaction */
+    holds: SlotHold[],
   ): Promise<JobRow[]> {
     if (!jobs?.length || session.maintenance || session.adminMaintenance || this.state !== 'running')
       return [];
@@ -328,8 +330,7 @@ export class Dispatcher {
       );
       if (!row) continue;
       free -= slots;
-      // held until the caller has committed and sent the job (see the result handler)
-      session.reserved = (session.reserved ?? 0) + slots;
+      hold(session, slots, holds);
       leased.push(row);
     }
     const taken = new Set(leased.map((j) => j.id));
@@ -337,13 +338,17 @@ export class Dispatcher {
     return leased;
   }
 
-  /** Records a lease granted to the session and publishes the job to its agent. */
   /**
    * Inside the caller's transaction (the one recording this agent's result, after `leaseNewJobs`), leases
    * to the agent queued jobs it may run, as far as its free slots go: the next iterations of a ForEach,
    * say, which were decided long before. Saves a dispatch pass (a transaction and a hop) per task.
    */
-  async leaseQueued(tx: Repository, session: AgentSession, finishing: number): Promise<JobRow[]> {
+  async leaseQueued(
+    tx: Repository,
+    session: AgentSession,
+    finishing: number,
+    holds: SlotHold[],
+  ): Promise<JobRow[]> {
     if (session.maintenance || session.adminMaintenance || session.silent || this.state !== 'running')
       return [];
     if (!this.queued.mayHave(session.membership)) return [];
@@ -351,12 +356,13 @@ export class Dispatcher {
     let free = this.sessions.freeSlots(session) + finishing;
     const now = this.now();
     while (free >= 1) {
-      const job = await grantLease(tx, this.leaseRequest(session, free, now), now);
-      if (!job) break;
-      free -= job.slots;
-      // held until the caller has committed and sent the job (see the result handler)
-      session.reserved = (session.reserved ?? 0) + job.slots;
-      leased.push(job);
+      const jobs = await grantLeases(tx, this.leaseRequest(session, free, now), now);
+      if (!jobs.length) break;
+      for (const job of jobs) {
+        free -= job.slots;
+        hold(session, job.slots, holds);
+        leased.push(job);
+      }
     }
     return leased;
   }
@@ -369,18 +375,23 @@ export class Dispatcher {
    */
   async leaseInline(tx: Repository, jobs: NewJob[]): Promise<(committed: boolean) => void> {
     const leased: { session: AgentSession; job: JobRow }[] = [];
-    for (const session of this.sessions.available()) {
-      if (!jobs.length) break;
-      for (const job of await this.leaseNewJobs(tx, session, jobs, 0)) leased.push({ session, job });
+    const holds: SlotHold[] = [];
+    try {
+      for (const session of this.sessions.available()) {
+        if (!jobs.length) break;
+        for (const job of await this.leaseNewJobs(tx, session, jobs, 0, holds)) leased.push({ session, job });
+      }
+    } catch (error) {
+      releaseHolds(holds);
+      throw error;
     }
     return (committed) => {
-      for (const { session, job } of leased) {
-        session.reserved = (session.reserved ?? 0) - job.slots;
-        if (committed) this.sendJob(session, job);
-      }
+      releaseHolds(holds);
+      if (committed) for (const { session, job } of leased) this.sendJob(session, job);
     };
   }
 
+  /** Records a lease granted to the session and publishes the job to its agent. */
   sendJob(session: AgentSession, job: JobRow): void {
     const task = job.payload.task;
     session.leases.set(job.id, {
@@ -487,4 +498,22 @@ export class Dispatcher {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
+}
+
+/**
+ * Slots of an agent held for leases granted in a transaction not yet committed, so that no other
+ * transaction leases them too; let go once it has ended (the leases are then in `leases`, or gone).
+ */
+export interface SlotHold {
+  session: AgentSession;
+  slots: number;
+}
+
+function hold(session: AgentSession, slots: number, holds: SlotHold[]): void {
+  session.reserved = (session.reserved ?? 0) + slots;
+  holds.push({ session, slots });
+}
+
+export function releaseHolds(holds: SlotHold[]): void {
+  for (const { session, slots } of holds.splice(0)) session.reserved = (session.reserved ?? 0) - slots;
 }

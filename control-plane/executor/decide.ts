@@ -36,14 +36,17 @@ export function decide(
 
 /**
  * The same decision on a working copy the caller keeps (the executor keeps one per open execution).
+ * Several events of one execution (the results of a burst of its tasks) are applied in order and then
+ * reconciled once: the same outcome as deciding on each in turn, at the cost of one pass.
  * A FlowNeeded thrown from `state.flows` leaves the copy half-changed: the caller must drop it.
  */
 export function decideOn(
   plan: FlowPlan,
   state: ExecutionState,
-  event: ExecutorEvent,
+  events: ExecutorEvent | readonly ExecutorEvent[],
   slots?: Slots,
 ): Decision {
+  const all: readonly ExecutorEvent[] = Array.isArray(events) ? events : [events];
   const before = state.execution.state;
   const decided = () => {
     const decision = state.decision();
@@ -51,11 +54,19 @@ export function decideOn(
     return change ? { ...decision, slots: change } : decision;
   };
   // a restart is the one event an ended execution takes; it needs a free slot like a start
-  if (event.type === 'restart' && (!plan.flow.concurrency || slots?.free)) applyRestart(plan, state);
+  if (all.some((e) => e.type === 'restart') && (!plan.flow.concurrency || slots?.free))
+    applyRestart(plan, state);
   // an execution that ended only runs its afterExecution tasks
   const ended = isTerminal(state.execution.state);
   if (ended && !plan.flow.afterExecution?.length) return decided();
-  if (!ended && event.type !== 'kill' && !admit(plan, state, slots)) return decided();
+  if (!ended && !all.some((e) => e.type === 'kill') && !admit(plan, state, slots)) return decided();
+  for (const event of all) apply(plan, state, event);
+  new Reconciler(plan, state).run();
+  if (!ended && isTerminal(state.execution.state)) notifyParent(plan, state);
+  return decided();
+}
+
+function apply(plan: FlowPlan, state: ExecutionState, event: ExecutorEvent): void {
   switch (event.type) {
     case 'result':
       applyResult(plan, state, event);
@@ -89,7 +100,4 @@ export function decideOn(
     case 'restart':
       break;
   }
-  new Reconciler(plan, state).run();
-  if (!ended && isTerminal(state.execution.state)) notifyParent(plan, state);
-  return decided();
 }

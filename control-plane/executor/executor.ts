@@ -103,10 +103,24 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /**
    * Decides on an event inside the caller's transaction, so that what caused it (a task's result) and
-   * the decision commit together. Call the returned function after the commit.
+   * the decision commit together. Several messages must be for one execution: one decision takes them
+   * all (a burst of results). Call the returned function after the commit.
    */
-  async submitInline(tx: Repository, message: ExecutorMessage, locked?: ExecutionRow): Promise<Submitted> {
-    const outcome = await this.decideAndWrite(tx, message, locked);
+  async submitInline(
+    tx: Repository,
+    message: ExecutorMessage | readonly ExecutorMessage[],
+    locked?: ExecutionRow,
+  ): Promise<Submitted> {
+    const messages: readonly ExecutorMessage[] = Array.isArray(message) ? message : [message];
+    const executionId = messages[0]?.executionId;
+    if (!executionId || messages.some((m) => m.executionId !== executionId))
+      throw new Error('submitInline takes one or more messages of one execution');
+    const outcome = await this.decideAndWrite(
+      tx,
+      executionId,
+      messages.map((m) => m.event),
+      locked,
+    );
     return {
       ...(outcome ? { committed: outcome.committed } : {}),
       after: () => this.afterCommit(outcome),
@@ -146,7 +160,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       if (!execution) throw new RoostError('ROOST_NOT_FOUND', `execution ${executionId} does not exist`);
       const reason = refusal(execution);
       if (reason) throw new RoostError('ROOST_CONFLICT', reason);
-      return this.decideAndWrite(tx, { executionId, event }, execution);
+      return this.decideAndWrite(tx, executionId, [event], execution);
     });
     this.afterCommit(outcome);
     return (await repository.executions.get(executionId))!;
@@ -171,12 +185,14 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   }
 
   private handle(tx: Repository, message: QueueRow): Promise<Outcome | undefined> {
-    return this.decideAndWrite(tx, message.payload as unknown as ExecutorMessage);
+    const { executionId, event } = message.payload as unknown as ExecutorMessage;
+    return this.decideAndWrite(tx, executionId, [event]);
   }
 
   private async decideAndWrite(
     tx: Repository,
-    { executionId, event }: ExecutorMessage,
+    executionId: string,
+    events: readonly ExecutorEvent[],
     locked?: ExecutionRow,
   ): Promise<Outcome | undefined> {
     const execution = locked?.id === executionId ? locked : await tx.executions.lock(executionId);
@@ -187,9 +203,9 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     }
     const plan = await this.plans.get(tx, execution.namespace, execution.flowId, execution.flowRevision);
     // an ended execution takes a restart, and runs its afterExecution tasks; nothing else
-    if (isTerminal(execution.state) && event.type !== 'restart' && !plan.flow.afterExecution?.length)
-      return undefined;
-    const slots = await this.slots(tx, plan, execution, event);
+    const restart = events.some((e) => e.type === 'restart');
+    if (isTerminal(execution.state) && !restart && !plan.flow.afterExecution?.length) return undefined;
+    const slots = await this.slots(tx, plan, execution, events);
     const now = this.now();
     let read = await tx.executions.taskRunsSince(executionId, kept?.watermark);
     let state: ExecutionState;
@@ -210,7 +226,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       for (;;) {
         state.flows = loadedFlows(loaded);
         try {
-          return decideOn(plan, state, event, slots);
+          return decideOn(plan, state, events, slots);
         } catch (error) {
           if (!(error instanceof FlowNeeded)) throw error;
           const { namespace, flowId, revision } = error;
@@ -223,7 +239,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     // the dispatcher writes attempts without the execution's lock (a lease granted, an agent lost):
     // lock what the decision rewrites, in the dispatcher's order (job, then task run), and decide again
     // from a fresh read when the dispatcher changed it since the read
-    for (let round = 1; await changedSinceRead(tx, plan, state, decision, event); round++) {
+    for (let round = 1; await changedSinceRead(tx, plan, state, decision, events); round++) {
       if (round >= 3)
         throw new Error(`task runs of execution ${executionId} keep changing under the executor`);
       await fresh();
@@ -255,12 +271,12 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     tx: Repository,
     plan: FlowPlan,
     execution: ExecutionRow,
-    event: ExecutorEvent,
+    events: readonly ExecutorEvent[],
   ): Promise<Slots | undefined> {
     const concurrency = plan.flow.concurrency;
-    const restart = event.type === 'restart';
-    if (!concurrency || event.type === 'kill' || !(restart || waitsForSlot(plan, execution)))
-      return undefined;
+    const restart = events.some((e) => e.type === 'restart');
+    const kill = events.some((e) => e.type === 'kill');
+    if (!concurrency || kill || !(restart || waitsForSlot(plan, execution))) return undefined;
     const { namespace, flowId } = execution;
     const running = await tx.concurrency.lock(namespace, flowId);
     const queued = execution.state === State.QUEUED;
@@ -279,22 +295,22 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
 /**
  * Whether a task run the decision rewrites had its attempts changed by the dispatcher since it was read.
- * Only runnable task runs still open when read can change so; the task run whose result this is cannot
- * (its job was ended by the transaction that records the result). Their jobs and rows stay locked.
+ * Only runnable task runs still open when read can change so; those whose results these are cannot
+ * (their jobs were ended by the transaction that records the results). Their jobs and rows stay locked.
  */
 async function changedSinceRead(
   tx: Repository,
   plan: FlowPlan,
   state: ExecutionState,
   decision: Decision,
-  event: ExecutorEvent,
+  events: readonly ExecutorEvent[],
 ): Promise<boolean> {
-  const own = event.type === 'result' ? event.taskRunId : undefined;
+  const own = new Set(events.flatMap((e) => (e.type === 'result' ? [e.taskRunId] : [])));
   const exposed: { id: string; attempts: Attempt[] }[] = [];
   for (const { id } of decision.updateTaskRuns) {
     const read = state.asRead(id);
     const run = state.get(id);
-    if (!read || !run || id === own || isTerminal(read.state)) continue;
+    if (!read || !run || own.has(id) || isTerminal(read.state)) continue;
     if (plan.types.get(run.taskId)?.kind === TaskKind.FLOWABLE) continue;
     exposed.push({ id, attempts: read.attempts });
   }
@@ -371,7 +387,8 @@ async function write(
   }
   await tx.executions.deleteTaskRuns(decision.deleteTaskRuns);
   await tx.executions.insertTaskRuns(decision.insertTaskRuns);
-  for (const { id, patch } of decision.updateTaskRuns) await tx.executions.updateTaskRun(id, patch);
+  // pipelined: sent together, answered together (each is one row)
+  await Promise.all(decision.updateTaskRuns.map(({ id, patch }) => tx.executions.updateTaskRun(id, patch)));
   await tx.jobs.insert(decision.jobs);
   await tx.logs.insert(decision.logs);
   for (const { at, event } of decision.timers) await send(tx, { executionId, event }, at);

@@ -7,9 +7,14 @@ import type { Executor, Submitted } from './executor.ts';
 export interface ExecutorLink {
   /**
    * Records `message` inside `tx` (where the caller may already hold the execution's lock); `after`
-   * must run after the commit. `committed` is there when the decision was taken inline.
+   * must run after the commit. `committed` is there when the decision was taken inline. Several
+   * messages must be for one execution; they are decided on together.
    */
-  submit(tx: Repository, message: ExecutorMessage, locked?: ExecutionRow): Promise<Submitted>;
+  submit(
+    tx: Repository,
+    message: ExecutorMessage | readonly ExecutorMessage[],
+    locked?: ExecutionRow,
+  ): Promise<Submitted>;
 }
 
 /** The executor of this process decides inside the sender's transaction (one commit for both). */

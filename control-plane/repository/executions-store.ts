@@ -84,6 +84,18 @@ export class ExecutionsStore {
       where id = ${id}`);
   }
 
+  /** `startAttempt` for several task runs in one statement. */
+  async startAttempts(started: { id: string; attempt: Attempt }[], now: Date): Promise<void> {
+    if (!started.length) return;
+    const running = JSON.stringify([{ state: 'RUNNING', date: now.toISOString() }]);
+    await this.db.execute(sql`update task_runs t set
+        attempts = t.attempts || jsonb_build_array(s.attempt),
+        histories = case when t.state = 'RUNNING' then t.histories else t.histories || ${running}::jsonb end,
+        state = 'RUNNING'
+      from jsonb_to_recordset(${JSON.stringify(started)}::jsonb) as s(id text, attempt jsonb)
+      where t.id = s.id`);
+  }
+
   /** Ends the task run's last attempt (its agent was lost) without touching the task run's own state. */
   async endLastAttempt(id: string, patch: Pick<Attempt, 'state' | 'endDate' | 'error'>): Promise<void> {
     await this.db

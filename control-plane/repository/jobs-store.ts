@@ -31,6 +31,22 @@ export const PROCESS_INSTANCE = newId();
 
 const toJob = rowMapper<JobRow>(jobs);
 
+/** The queued jobs `request`'s agent may be leased (false when it is in no group at all). */
+function leasable(request: LeaseRequest) {
+  const groupMatch = [];
+  if (request.groups.length) groupMatch.push(inArray(jobs.workerGroup, request.groups));
+  if (request.inDefaultGroup) groupMatch.push(isNull(jobs.workerGroup));
+  if (!groupMatch.length || request.freeSlots < 1) return sql`false`;
+  return and(
+    eq(jobs.state, 'queued'),
+    lte(jobs.slots, request.freeSlots),
+    or(...groupMatch),
+    request.exclude?.length ? notInArray(jobs.id, request.exclude) : undefined,
+    request.offlineOnly ? eq(jobs.offline, true) : undefined,
+    or(isNull(jobs.pinnedAgentId), eq(jobs.pinnedAgentId, request.agentId)),
+  );
+}
+
 export class JobsStore {
   constructor(private readonly db: Db) {}
 
@@ -60,23 +76,10 @@ export class JobsStore {
 
   /** Leases the oldest queued job the agent may take, skipping jobs other dispatchers are leasing. */
   async leaseNext(request: LeaseRequest): Promise<JobRow | undefined> {
-    const groupMatch = [];
-    if (request.groups.length) groupMatch.push(inArray(jobs.workerGroup, request.groups));
-    if (request.inDefaultGroup) groupMatch.push(isNull(jobs.workerGroup));
-    if (!groupMatch.length || request.freeSlots < 1) return undefined;
     const candidate = this.db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(
-        and(
-          eq(jobs.state, 'queued'),
-          lte(jobs.slots, request.freeSlots),
-          or(...groupMatch),
-          request.exclude?.length ? notInArray(jobs.id, request.exclude) : undefined,
-          request.offlineOnly ? eq(jobs.offline, true) : undefined,
-          or(isNull(jobs.pinnedAgentId), eq(jobs.pinnedAgentId, request.agentId)),
-        ),
-      )
+      .where(leasable(request))
       .orderBy(asc(jobs.createdAt), asc(jobs.id))
       .limit(1)
       .for('update', { skipLocked: true });
@@ -86,6 +89,32 @@ export class JobsStore {
       .where(inArray(jobs.id, candidate))
       .returning();
     return row;
+  }
+
+  /**
+   * Leases the oldest queued jobs the agent may take, as many as fit its free slots in one statement:
+   * the longest run of them, in queue order, whose slots add up to no more (a heavier job that does not
+   * fit ends the run; the next call may take what follows). Oldest first.
+   */
+  async leaseNextMany(request: LeaseRequest): Promise<JobRow[]> {
+    if (request.freeSlots < 1) return [];
+    const rows = await rowsOf(
+      this.db,
+      sql`with candidates as (
+          select id, slots, created_at from jobs where ${leasable(request)}
+          order by created_at, id limit ${request.freeSlots} for update skip locked),
+        fitting as (
+          select id from (
+            select id, sum(slots) over (order by created_at, id) as total from candidates) c
+          where total <= ${request.freeSlots})
+        update jobs set state = 'leased', agent_id = ${request.agentId},
+          lease_until = ${request.leaseUntil.toISOString()}::timestamptz
+        where id in (select id from fitting)
+        returning *`,
+    );
+    return rows
+      .map(toJob)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
   }
 
   /** Queued jobs only `agentId` may take (children of a WorkingDirectory it runs). */

@@ -3,6 +3,7 @@
 // Scenarios (--scenarios, comma-separated; default all):
 //   sequential  N strictly sequential Return tasks, per transport (--tasks 40, --runs 5, --transports)
 //   foreach     ForEach over 1,000 values (no limit) and over 100 values one at a time, one agent
+//               (--foreach-runs 3 executions of each); wall time and CPU per task
 //   parallel    one Parallel of N Return tasks across 4 agents of 4 slots (--parallel-tasks 200,
 //               --parallel-runs 3); total time, tasks/s and tasks per agent
 //   latency     trigger to first task: one-task executions one after another on one agent
@@ -54,6 +55,7 @@ const { values: flags } = parseArgs({
     transports: { type: 'string', default: 'tcp,ws' },
     'parallel-tasks': { type: 'string', default: '200' },
     'parallel-runs': { type: 'string', default: '3' },
+    'foreach-runs': { type: 'string', default: '3' },
     'latency-executions': { type: 'string', default: '200' },
     'idle-seconds': { type: 'string', default: '30' },
     wait: { type: 'string', default: 'follow' },
@@ -85,6 +87,7 @@ const options = {
   transports: flags.transports === 'none' ? [] : flags.transports.split(',').map((t) => t.trim()),
   parallelTasks: count('parallel-tasks', flags['parallel-tasks'], 1),
   parallelRuns: count('parallel-runs', flags['parallel-runs'], 1),
+  forEachRuns: count('foreach-runs', flags['foreach-runs'], 1),
   latencyExecutions: count('latency-executions', flags['latency-executions'], 1),
   idleSeconds: count('idle-seconds', flags['idle-seconds'], 1),
   wait: flags.wait as WaitMode,
@@ -163,15 +166,29 @@ async function sequential(cp: ControlPlane, db: BenchDatabase, transport: string
   );
 }
 
-async function forEachCases(cp: ControlPlane) {
+async function forEachCases(cp: ControlPlane, db: BenchDatabase) {
   const agent = await harness.startAgent('foreach', cp.mqttUrl);
   const results = [];
   for (const c of FOREACH_CASES) {
-    const result = await Promise.race([runForEach(cp.api, c, FOREACH_TIMEOUT_MS), cp.error]);
-    process.stderr.write(
-      `  ${result.scenario}: ${result.state}, ${result.taskRuns} task runs, ${result.ms} ms\n`,
-    );
-    results.push(result);
+    for (let i = 0; i < options.forEachRuns; i++) {
+      const before = await cpuSnapshot(cp, agent, db);
+      const result = await Promise.race([runForEach(cp.api, c, FOREACH_TIMEOUT_MS), cp.error]);
+      const after = await cpuSnapshot(cp, agent, db);
+      let postgresMs = 0;
+      for (const [pid, cpu] of after.backends) postgresMs += cpu - (before.backends.get(pid) ?? 0);
+      const cpuPerTaskMs = {
+        controlPlane: (after.controlPlane - before.controlPlane) / c.values,
+        agent: (after.agent - before.agent) / c.values,
+        postgres: postgresMs / c.values,
+      };
+      const cpu = Object.values(cpuPerTaskMs)
+        .map((ms) => ms.toFixed(2))
+        .join(' / ');
+      process.stderr.write(
+        `  ${result.scenario} run ${i + 1}: ${result.state}, ${result.taskRuns} task runs, ${result.ms} ms; cpu ms/task cp / agent / pg ${cpu}\n`,
+      );
+      results.push({ ...result, run: i + 1, cpuPerTaskMs });
+    }
   }
   await harness.stopAgent(agent);
   return results;
@@ -280,7 +297,7 @@ async function main() {
       results.push(await timed(`sequential-${transport}`, () => sequential(cp, db, transport, url)));
     }
   }
-  const forEach = scenarios.has('foreach') ? await timed('foreach', () => forEachCases(cp)) : [];
+  const forEach = scenarios.has('foreach') ? await timed('foreach', () => forEachCases(cp, db)) : [];
   const parallelResults = scenarios.has('parallel') ? [await timed('parallel', () => parallel(cp, db))] : [];
   const latencyResults = scenarios.has('latency') ? [await timed('latency', () => latency(cp))] : [];
   const idleResults = scenarios.has('idle') ? await timed('idle', () => idle(cp)) : [];
@@ -322,7 +339,8 @@ async function main() {
   if (results.length) console.log(formatResults(results));
   if (forEach.length) {
     console.log('\nForEach:');
-    for (const r of forEach) console.log(`  ${r.scenario}: ${r.state}, ${r.taskRuns} task runs, ${r.ms} ms`);
+    for (const r of forEach)
+      console.log(`  ${r.scenario} run ${r.run}: ${r.state}, ${r.taskRuns} task runs, ${r.ms} ms`);
   }
   if (parallelResults.length)
     console.log(

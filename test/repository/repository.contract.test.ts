@@ -108,6 +108,43 @@ describe.each(drivers)('repository on %s', (driver) => {
     expect(await repo.jobs.complete(id, 1, 'a')).toBeUndefined();
   });
 
+  it('leases as many queued jobs as fit the free slots in one statement, oldest first', async () => {
+    const repo = db.repository;
+    const group = `many-${newId()}`;
+    const base = Date.now() - 60_000;
+    // queue order: weights 1, 1, 3, 1, 1
+    const ids = [1, 1, 3, 1, 1].map((slots, i) => ({ id: newId(), slots, createdAt: new Date(base + i) }));
+    await repo.jobs.insert(
+      ids.map(({ id, slots, createdAt }) => ({
+        id,
+        executionId: 'e',
+        taskRunId: `t-${id}`,
+        state: 'queued',
+        workerGroup: group,
+        slots,
+        createdAt,
+        payload: { task: {}, context: {} },
+      })),
+    );
+    const request = (freeSlots: number) => ({
+      agentId: 'a',
+      groups: [group],
+      inDefaultGroup: false,
+      freeSlots,
+      leaseUntil: new Date(Date.now() + 10_000),
+    });
+    // 4 free slots: 1 + 1 fit, the 3-slot job does not, and it ends the run
+    const first = await repo.jobs.leaseNextMany(request(4));
+    expect(first.map((j) => j.id)).toEqual([ids[0]!.id, ids[1]!.id]);
+    expect(first.every((j) => j.state === 'leased' && j.agentId === 'a')).toBe(true);
+    const second = await repo.jobs.leaseNextMany(request(4));
+    expect(second.map((j) => j.id)).toEqual([ids[2]!.id, ids[3]!.id]);
+    expect(await repo.jobs.leaseNextMany(request(0))).toEqual([]);
+    const last = await repo.jobs.leaseNextMany(request(4));
+    expect(last.map((j) => j.id)).toEqual([ids[4]!.id]);
+    expect(await repo.jobs.leaseNextMany(request(4))).toEqual([]);
+  });
+
   it('hands each queue message to exactly one of several concurrent consumers', async () => {
     const repo = db.repository;
     const sent: number[] = [];

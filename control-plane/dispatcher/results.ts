@@ -1,0 +1,177 @@
+// How agents' results are recorded: each in a transaction that also takes the executor's decision and
+// leases the agent its next jobs. Results of one execution that arrive while its transaction runs wait
+// for it, then go together in the next one: one lock, one decision and one commit for the whole burst,
+// where one each would queue on the execution's row lock.
+import type { Result } from '../../protocol/index.ts';
+import type { ExecutorMessage, Submitted } from '../executor/index.ts';
+import type { JobRow, Repository } from '../repository/index.ts';
+import { type Dispatcher, releaseHolds, type SlotHold } from './dispatcher.ts';
+import type { AgentSession } from './sessions.ts';
+
+/** The most results one transaction records; more wait for the next. */
+export const MAX_RESULTS_PER_COMMIT = 64;
+
+interface Pending {
+  agentId: string;
+  result: Result;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface Recorded {
+  /** per pending result: whether it was accepted (a duplicate of an accepted one counts as accepted) */
+  accepted: boolean[];
+  submitted: Submitted | undefined;
+  leased: { session: AgentSession; jobs: JobRow[] }[];
+}
+
+export class ResultIntake {
+  /** results waiting, by execution (or by job, for a job whose execution is unknown) */
+  private readonly waiting = new Map<string, Pending[]>();
+
+  constructor(private readonly d: Dispatcher) {}
+
+  /** Resolves once the result is committed (or refused) and acknowledged to its agent. */
+  async add(agentId: string, result: Result): Promise<void> {
+    const d = this.d;
+    const executionId =
+      d.sessions.get(agentId)?.leases.get(result.jobId)?.executionId ??
+      (await d.repository.jobs.get(result.jobId))?.executionId;
+    const key = executionId ?? `job:${result.jobId}`;
+    return new Promise((resolve, reject) => {
+      const queue = this.waiting.get(key);
+      const pending = { agentId, result, resolve, reject };
+      if (queue) {
+        queue.push(pending);
+        return;
+      }
+      // nothing in flight for this execution: record it now; later arrivals queue behind
+      this.waiting.set(key, []);
+      this.run(key, executionId, [pending]);
+    });
+  }
+
+  private run(key: string, executionId: string | undefined, batch: Pending[]): void {
+    this.recordBatch(executionId, batch).finally(() => {
+      const queue = this.waiting.get(key) ?? [];
+      if (!queue.length) {
+        this.waiting.delete(key);
+        return;
+      }
+      this.run(key, executionId, queue.splice(0, MAX_RESULTS_PER_COMMIT));
+    });
+  }
+
+  /** Records a batch; if its transaction fails, each result alone, so that one bad result fails alone. */
+  private async recordBatch(executionId: string | undefined, batch: Pending[]): Promise<void> {
+    try {
+      await this.record(executionId, batch);
+      for (const p of batch) p.resolve();
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      for (const p of batch) {
+        await this.record(executionId, [p]).then(p.resolve, p.reject);
+      }
+    }
+  }
+
+  /**
+   * Records results if (agent, job, attempt) hold the current lease, lets the executor decide what comes
+   * next in the same transaction, and leases each agent whose results these are the next jobs it may run
+   * there too: results, decision and next leases commit together. Acknowledges and publishes after the
+   * commit.
+   */
+  private async record(executionId: string | undefined, batch: Pending[]): Promise<void> {
+    const d = this.d;
+    const holds: SlotHold[] = [];
+    let recorded: Recorded;
+    try {
+      recorded = await d.repository.transaction((tx) => this.write(tx, executionId, batch, holds));
+    } finally {
+      // the held slots are now real leases (sent below), or nothing if the transaction failed
+      releaseHolds(holds);
+    }
+    const sessions = new Set<AgentSession>();
+    for (const { agentId, result } of batch) {
+      const session = d.sessions.get(agentId);
+      session?.leases.delete(result.jobId);
+      if (session) sessions.add(session);
+    }
+    for (const session of sessions) d.queued.slotsFreed(session.membership);
+    for (const { session, jobs } of recorded.leased) for (const job of jobs) d.sendJob(session, job);
+    recorded.submitted?.after();
+    batch.forEach(({ agentId, result }, i) => {
+      const accepted = recorded.accepted[i]!;
+      if (!accepted) {
+        d.logger.warn(
+          { agentId, jobId: result.jobId, attempt: result.attempt },
+          'result rejected: stale or not the lease holder',
+        );
+      }
+      d.publish(agentId, 'control', {
+        ...d.envelope(),
+        kind: 'resultAck',
+        jobId: result.jobId,
+        attempt: result.attempt,
+        accepted,
+        ...(accepted ? {} : { reason: 'the agent does not hold the current lease of this job and attempt' }),
+      });
+    });
+    if (recorded.submitted) d.dispatchSoon();
+  }
+
+  private async write(
+    tx: Repository,
+    executionId: string | undefined,
+    batch: Pending[],
+    holds: SlotHold[],
+  ): Promise<Recorded> {
+    const d = this.d;
+    // lock order everywhere: the execution, then its jobs
+    const locked = executionId ? await tx.executions.lock(executionId) : undefined;
+    const completed = await Promise.all(
+      batch.map(({ agentId, result }) => tx.jobs.complete(result.jobId, result.attempt, agentId)),
+    );
+    const accepted = await Promise.all(
+      batch.map(async ({ agentId, result }, i) => {
+        if (completed[i]) return true;
+        const current = await tx.jobs.get(result.jobId);
+        return current?.state === 'done' && current.attempt === result.attempt && current.agentId === agentId;
+      }),
+    );
+    const messages: ExecutorMessage[] = [];
+    const finishing = new Map<string, number>();
+    batch.forEach(({ agentId, result }, i) => {
+      const job = completed[i];
+      if (!job) return;
+      finishing.set(agentId, (finishing.get(agentId) ?? 0) + job.slots);
+      messages.push({
+        executionId: job.executionId,
+        event: {
+          type: 'result',
+          taskRunId: job.taskRunId,
+          attempt: job.attempt,
+          agentId,
+          state: result.state,
+          outputs: result.outputs,
+          ...(result.error ? { error: result.error } : {}),
+        },
+      });
+    });
+    if (!messages.length) return { accepted, submitted: undefined, leased: [] };
+    const submitted = await d.options.executor.submit(tx, messages, locked);
+    const leased: Recorded['leased'] = [];
+    for (const [agentId, slots] of finishing) {
+      const session = d.sessions.get(agentId);
+      if (!session) continue;
+      const jobs = await d.leaseNewJobs(tx, session, submitted.committed?.jobs, slots, holds);
+      // the rest of its freed slots: queued jobs it may take (a ForEach's iterations decided long ago)
+      jobs.push(...(await d.leaseQueued(tx, session, slots, holds)));
+      if (jobs.length) leased.push({ session, jobs });
+    }
+    return { accepted, submitted, leased };
+  }
+}

@@ -1,0 +1,125 @@
+// Results of one execution that arrive together are recorded together: one transaction and one decision
+// for the burst, each result still fenced and acknowledged on its own. The agent here is a bare MQTT
+// client speaking the protocol, so the test controls exactly when each result is published.
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Control, encode, type Job, PROTOCOL_VERSION } from '../../protocol/index.ts';
+import { agentDownSubscription, upTopic } from '../../protocol/topics.ts';
+import { applyFlow, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type InProcessPlane, startInProcess, until } from '../support/in-process.ts';
+
+const TASKS = 12;
+
+const flow = `
+id: burst
+namespace: t.batches
+tasks:
+  - id: all
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+${Array.from(
+  { length: TASKS },
+  (_, i) => `      - id: t${i}
+        type: io.kestra.plugin.core.debug.Return
+        format: "${i}"`,
+).join('\n')}
+`;
+
+describe('a burst of results of one execution', () => {
+  let db: TestDatabase;
+  let plane: InProcessPlane;
+  let client: MqttClient;
+  const jobs: Job[] = [];
+  const controls: Control[] = [];
+  const agentId = 'bare-agent';
+  let n = 0;
+  const envelope = () => ({ v: PROTOCOL_VERSION, id: `${agentId}.${++n}` });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    plane = await startInProcess(db.url!);
+    client = await mqtt.connectAsync(plane.mqttUrl, {
+      clientId: agentId,
+      username: agentId,
+      password: plane.secret,
+      reconnectPeriod: 0,
+    });
+    client.on('message', (topic, payload) => {
+      const message = JSON.parse(payload.toString());
+      if (topic.endsWith('/jobs')) jobs.push(message);
+      else controls.push(message);
+    });
+    await client.subscribeAsync(agentDownSubscription(agentId), { qos: 1 });
+    await client.publishAsync(
+      upTopic(agentId, 'hello'),
+      encode({
+        ...envelope(),
+        agentId,
+        sessionId: 'session-1',
+        name: agentId,
+        agentVersion: '0.0.0-test',
+        labels: {},
+        slots: TASKS,
+        maintenance: false,
+        held: [],
+      }),
+      { qos: 1 },
+    );
+    await until(async () => controls.some((c) => c.kind === 'welcome'), 'the welcome');
+    await applyFlow(plane.api, flow);
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.endAsync(true);
+    await plane?.stop();
+    await db?.drop();
+  });
+
+  it('records them in fewer commits than results, acknowledges each, refuses a forged one, and ends right', async () => {
+    const { id } = await runFlow(plane.api, 't.batches', 'burst');
+    await until(async () => jobs.length === TASKS, 'every job');
+    const result = (job: Job, attempt = job.attempt) =>
+      encode({
+        ...envelope(),
+        jobId: job.jobId,
+        attempt,
+        state: 'SUCCESS',
+        outputs: { value: String(job.task.format) },
+        startedAt: new Date().toISOString(),
+        endedAt: new Date().toISOString(),
+        logChunks: 0,
+      });
+    // every result at once, a forged one (an attempt this agent was never given) and a repeat
+    const first = jobs[0]!;
+    await Promise.all([
+      ...jobs.map((job) => client.publishAsync(upTopic(agentId, 'result'), result(job), { qos: 1 })),
+      client.publishAsync(upTopic(agentId, 'result'), result(first, first.attempt + 1), { qos: 1 }),
+      client.publishAsync(upTopic(agentId, 'result'), result(first), { qos: 1 }),
+    ]);
+    const execution: ExecutionJson = await waitForEnd(plane.api, id);
+    expect(execution.state.current).toBe('SUCCESS');
+    const runs = execution.taskRunList.filter((r) => r.taskId !== 'all');
+    expect(runs).toHaveLength(TASKS);
+    for (const run of runs) {
+      expect(run.state.current).toBe('SUCCESS');
+      expect(run.attempts).toHaveLength(1);
+      expect(run.outputs).toEqual({ value: run.taskId.slice(1) });
+    }
+    // one decision takes one clock reading: runs ended by the same decision share their end date
+    const decisions = new Set(runs.map((r) => r.state.endDate));
+    expect(decisions.size).toBeLessThan(TASKS);
+
+    const acks = () => controls.filter((c) => c.kind === 'resultAck');
+    await until(async () => acks().length === TASKS + 2, 'an ack of each result');
+    const forFirst = acks().filter((a) => a.kind === 'resultAck' && a.jobId === first.jobId);
+    expect(forFirst.map((a) => a.kind === 'resultAck' && [a.attempt, a.accepted])).toEqual(
+      expect.arrayContaining([
+        [first.attempt, true],
+        [first.attempt, true],
+        [first.attempt + 1, false],
+      ]),
+    );
+    expect(acks().filter((a) => a.kind === 'resultAck' && a.accepted)).toHaveLength(TASKS + 1);
+  });
+});
