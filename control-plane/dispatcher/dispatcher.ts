@@ -36,7 +36,7 @@ import { onAgentNotice } from './agent-admin.ts';
 import { AgentMessages } from './agent-messages.ts';
 import type { Broker } from './broker.ts';
 import { membershipOf, type WorkerGroupSelector } from './groups.ts';
-import { grantLease, grantLeases } from './leases.ts';
+import { grantLease } from './leases.ts';
 import { QueuedHint } from './queued-hint.ts';
 import { failUnplaceable, releaseAgent, sweep } from './recovery.ts';
 import { type AgentSession, Sessions } from './sessions.ts';
@@ -246,10 +246,11 @@ export class Dispatcher {
       for (const session of this.sessions.available()) {
         if (this.state !== 'running') return;
         if (!this.queued.mayHave(session.membership)) continue;
+        const version = this.queued.version;
         if (await this.leaseTo(session)) granted++;
         // an agent that refused jobs may leave queued ones that others of its groups can take
         else if (!session.refused?.size)
-          this.queued.clear(session.membership, this.sessions.freeSlots(session));
+          this.queued.clear(session.membership, this.sessions.freeSlots(session), version);
       }
       if (!granted) return;
     }
@@ -356,8 +357,13 @@ export class Dispatcher {
     let free = this.sessions.freeSlots(session) + finishing;
     const now = this.now();
     while (free >= 1) {
-      const jobs = await grantLeases(tx, this.leaseRequest(session, free, now), now);
-      if (!jobs.length) break;
+      const version = this.queued.version;
+      const jobs = await tx.jobs.leaseNextMany(this.leaseRequest(session, free, now), now);
+      if (!jobs.length) {
+        // nothing fits: no need to ask again until jobs arrive (or slots free up, for heavy ones)
+        if (!session.refused?.size) this.queued.clear(session.membership, free, version);
+        break;
+      }
       for (const job of jobs) {
         free -= job.slots;
         hold(session, job.slots, holds);

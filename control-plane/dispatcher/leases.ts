@@ -24,19 +24,6 @@ export async function grantLease(
   return job;
 }
 
-/** Leases the agent as many queued jobs as fit its free slots, and marks their new attempts RUNNING. */
-export async function grantLeases(tx: Repository, request: LeaseRequest, now: Date): Promise<JobRow[]> {
-  const leased = await tx.jobs.leaseNextMany(request);
-  await tx.executions.startAttempts(
-    leased.map((job) => ({
-      id: job.taskRunId,
-      attempt: { state: 'RUNNING', startDate: now.toISOString(), agentId: request.agentId },
-    })),
-    now,
-  );
-  return leased;
-}
-
 /**
  * Gives up a lease whose agent was lost: the attempt ends FAILED and the job is queued again as its
  * next attempt, unless it has now lost `maxAgentLost` agents, in which case the task fails. Returns

@@ -11,14 +11,23 @@ export class QueuedHint {
    * whenever slots free up.
    */
   private readonly heavy = new Map<string | null, number>();
+  /** bumped by every mark: a lease attempt that began before a mark must not clear it */
+  private marks = 0;
+
+  /** Pass to `clear` what this returned before the lease attempt began. */
+  get version(): number {
+    return this.marks;
+  }
 
   add(group: string | null | undefined, slots = 1): void {
     const key = group ?? null;
+    this.marks++;
     this.marked.add(key);
     if (slots > 1) this.heavy.set(key, Math.max(slots, this.heavy.get(key) ?? 0));
   }
 
   addMembership(membership: Membership): void {
+    this.marks++;
     for (const group of groupsOf(membership)) this.marked.add(group);
   }
 
@@ -30,9 +39,11 @@ export class QueuedHint {
    * A lease attempt for an agent of these groups found nothing that fits its `free` slots. When those
    * are at least the heaviest weight seen in a group, nothing at all of that group is queued. Otherwise
    * a heavier job may still wait for an agent with more room, and the group stays marked so that such an
-   * agent (perhaps next in the same dispatch pass) still asks.
+   * agent (perhaps next in the same dispatch pass) still asks. Nothing is cleared if anything was marked
+   * since `version` (the attempt's snapshot may predate jobs just committed).
    */
-  clear(membership: Membership, free: number): void {
+  clear(membership: Membership, free: number, version: number): void {
+    if (version !== this.marks) return;
     for (const group of groupsOf(membership)) {
       if (free < (this.heavy.get(group) ?? 0)) continue;
       this.marked.delete(group);
@@ -42,7 +53,11 @@ export class QueuedHint {
 
   /** An agent of these groups finished work: a heavy job that did not fit before may fit now. */
   slotsFreed(membership: Membership): void {
-    for (const group of groupsOf(membership)) if (this.heavy.has(group)) this.marked.add(group);
+    for (const group of groupsOf(membership)) {
+      if (!this.heavy.has(group)) continue;
+      this.marks++;
+      this.marked.add(group);
+    }
   }
 }
 

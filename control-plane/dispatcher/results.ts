@@ -130,11 +130,12 @@ export class ResultIntake {
     holds: SlotHold[],
   ): Promise<Recorded> {
     const d = this.d;
-    // lock order everywhere: the execution, then its jobs
-    const locked = executionId ? await tx.executions.lock(executionId) : undefined;
-    const completed = await Promise.all(
-      batch.map(({ agentId, result }) => tx.jobs.complete(result.jobId, result.attempt, agentId)),
-    );
+    // lock order everywhere: the execution, then its jobs. Both statements go out together, and the
+    // server runs them in the order sent
+    const [locked, completed] = await Promise.all([
+      executionId ? tx.executions.lock(executionId) : undefined,
+      tx.jobs.completeMany(batch.map(({ agentId, result }) => ({ ...result, agentId }))),
+    ]);
     const accepted = await Promise.all(
       batch.map(async ({ agentId, result }, i) => {
         if (completed[i]) return true;

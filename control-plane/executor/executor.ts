@@ -387,8 +387,7 @@ async function write(
   }
   await tx.executions.deleteTaskRuns(decision.deleteTaskRuns);
   await tx.executions.insertTaskRuns(decision.insertTaskRuns);
-  // pipelined: sent together, answered together (each is one row)
-  await Promise.all(decision.updateTaskRuns.map(({ id, patch }) => tx.executions.updateTaskRun(id, patch)));
+  await tx.executions.updateTaskRuns(decision.updateTaskRuns);
   await tx.jobs.insert(decision.jobs);
   await tx.logs.insert(decision.logs);
   for (const { at, event } of decision.timers) await send(tx, { executionId, event }, at);

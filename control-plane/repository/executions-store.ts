@@ -56,17 +56,39 @@ export class ExecutionsStore {
     if (rows.length) await this.db.insert(taskRuns).values(rows);
   }
 
-  async updateTaskRun(id: string, patch: TaskRunPatch): Promise<void> {
-    const sets = Object.entries(patch)
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => {
+  /**
+   * Applies each patch to its task run. Patches that set the same columns share one statement (a
+   * decision on a burst of results ends many task runs alike), whatever their number.
+   */
+  async updateTaskRuns(updates: readonly { id: string; patch: TaskRunPatch }[]): Promise<void> {
+    const groups = new Map<string, { columns: string[]; rows: Record<string, unknown>[] }>();
+    for (const { id, patch } of updates) {
+      const keys = Object.keys(patch)
+        .filter((key) => patch[key as keyof TaskRunPatch] !== undefined)
+        .sort();
+      if (!keys.length) continue;
+      const signature = keys.join(',');
+      let group = groups.get(signature);
+      if (!group) groups.set(signature, (group = { columns: keys, rows: [] }));
+      const row: Record<string, unknown> = { id };
+      for (const key of keys) {
         const column = TASK_RUN_COLUMNS[key as keyof typeof TASK_RUN_COLUMNS];
         if (!column) throw new Error(`task_runs has no column for ${key}`);
-        const driverValue = value === null ? null : column.mapToDriverValue(value);
-        return sql`${sql.identifier(column.name)} = ${driverValue}::${sql.raw(column.getSQLType())}`;
-      });
-    if (!sets.length) return;
-    await this.db.execute(sql`update task_runs set ${sql.join(sets, sql`, `)} where id = ${id}`);
+        const value = patch[key as keyof TaskRunPatch];
+        // a jsonb column takes the value as JSON; the others their driver's text form
+        row[column.name] =
+          value === null ? null : column.getSQLType() === 'jsonb' ? value : column.mapToDriverValue(value);
+      }
+      group.rows.push(row);
+    }
+    for (const { columns, rows } of groups.values()) {
+      const cols = columns.map((key) => TASK_RUN_COLUMNS[key as keyof typeof TASK_RUN_COLUMNS]);
+      const sets = cols.map((c) => sql`${sql.identifier(c.name)} = v.${sql.identifier(c.name)}`);
+      const types = cols.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.getSQLType())}`);
+      await this.db.execute(sql`update task_runs t set ${sql.join(sets, sql`, `)}
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id text, ${sql.join(types, sql`, `)})
+        where t.id = v.id`);
+    }
   }
 
   /** Removes task runs (the children of a loop iteration that starts again, as Kestra removes them). */
@@ -82,18 +104,6 @@ export class ExecutionsStore {
         histories = case when state = 'RUNNING' then histories else histories || ${running}::jsonb end,
         state = 'RUNNING'
       where id = ${id}`);
-  }
-
-  /** `startAttempt` for several task runs in one statement. */
-  async startAttempts(started: { id: string; attempt: Attempt }[], now: Date): Promise<void> {
-    if (!started.length) return;
-    const running = JSON.stringify([{ state: 'RUNNING', date: now.toISOString() }]);
-    await this.db.execute(sql`update task_runs t set
-        attempts = t.attempts || jsonb_build_array(s.attempt),
-        histories = case when t.state = 'RUNNING' then t.histories else t.histories || ${running}::jsonb end,
-        state = 'RUNNING'
-      from jsonb_to_recordset(${JSON.stringify(started)}::jsonb) as s(id text, attempt jsonb)
-      where t.id = s.id`);
   }
 
   /** Ends the task run's last attempt (its agent was lost) without touching the task run's own state. */

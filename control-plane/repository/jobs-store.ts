@@ -92,12 +92,16 @@ export class JobsStore {
   }
 
   /**
-   * Leases the oldest queued jobs the agent may take, as many as fit its free slots in one statement:
-   * the longest run of them, in queue order, whose slots add up to no more (a heavier job that does not
+   * Leases the oldest queued jobs the agent may take, as many as fit its free slots, and starts a
+   * RUNNING attempt on each one's task run (as ExecutionsStore.startAttempt does), all in one statement:
+   * the longest run of jobs, in queue order, whose slots add up to no more (a heavier job that does not
    * fit ends the run; the next call may take what follows). Oldest first.
    */
-  async leaseNextMany(request: LeaseRequest): Promise<JobRow[]> {
+  async leaseNextMany(request: LeaseRequest, now: Date): Promise<JobRow[]> {
     if (request.freeSlots < 1) return [];
+    const at = now.toISOString();
+    const running = JSON.stringify([{ state: 'RUNNING', date: at }]);
+    const attempt = JSON.stringify({ state: 'RUNNING', startDate: at, agentId: request.agentId });
     const rows = await rowsOf(
       this.db,
       sql`with candidates as (
@@ -106,11 +110,19 @@ export class JobsStore {
         fitting as (
           select id from (
             select id, sum(slots) over (order by created_at, id) as total from candidates) c
-          where total <= ${request.freeSlots})
-        update jobs set state = 'leased', agent_id = ${request.agentId},
-          lease_until = ${request.leaseUntil.toISOString()}::timestamptz
-        where id in (select id from fitting)
-        returning *`,
+          where total <= ${request.freeSlots}),
+        leased as (
+          update jobs set state = 'leased', agent_id = ${request.agentId},
+            lease_until = ${request.leaseUntil.toISOString()}::timestamptz
+          where id in (select id from fitting)
+          returning *),
+        started as (
+          update task_runs t set
+            attempts = t.attempts || jsonb_build_array(${attempt}::jsonb),
+            histories = case when t.state = 'RUNNING' then t.histories else t.histories || ${running}::jsonb end,
+            state = 'RUNNING'
+          from leased where t.id = leased.task_run_id)
+        select * from leased`,
     );
     return rows
       .map(toJob)
@@ -147,6 +159,29 @@ export class JobsStore {
         where id = ${jobId} and attempt = ${attempt} and agent_id = ${agentId} and state = 'leased' returning *`,
     );
     return row && toJob(row);
+  }
+
+  /** `complete` for several results in one statement; each answer at its result's index. */
+  async completeMany(
+    results: readonly { jobId: string; attempt: number; agentId: string }[],
+  ): Promise<(JobRow | undefined)[]> {
+    if (!results.length) return [];
+    const refs = results.map((r) => ({ id: r.jobId, attempt: r.attempt, agent_id: r.agentId }));
+    const rows = await rowsOf(
+      this.db,
+      sql`update jobs j set state = 'done', lease_until = null
+        from jsonb_to_recordset(${JSON.stringify(refs)}::jsonb) as r(id text, attempt integer, agent_id text)
+        where j.id = r.id and j.attempt = r.attempt and j.agent_id = r.agent_id and j.state = 'leased'
+        returning j.*`,
+    );
+    const done = new Map(rows.map((row) => [String(row.id), toJob(row)]));
+    // a result sent twice in one batch completes its job once: the first of them gets the row
+    return results.map((r) => {
+      const job = done.get(r.jobId);
+      if (!job || job.attempt !== r.attempt || job.agentId !== r.agentId) return undefined;
+      done.delete(r.jobId);
+      return job;
+    });
   }
 
   /** Extends the leases the agent still holds among `refs`; returns those it holds. */

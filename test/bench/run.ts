@@ -3,7 +3,7 @@
 // Scenarios (--scenarios, comma-separated; default all):
 //   sequential  N strictly sequential Return tasks, per transport (--tasks 40, --runs 5, --transports)
 //   foreach     ForEach over 1,000 values (no limit) and over 100 values one at a time, one agent
-//               (--foreach-runs 3 executions of each); wall time and CPU per task
+//               (--foreach-runs 3 executions of each, --foreach-slots 4); wall time and CPU per task
 //   parallel    one Parallel of N Return tasks across 4 agents of 4 slots (--parallel-tasks 200,
 //               --parallel-runs 3); total time, tasks/s and tasks per agent
 //   latency     trigger to first task: one-task executions one after another on one agent
@@ -56,6 +56,7 @@ const { values: flags } = parseArgs({
     'parallel-tasks': { type: 'string', default: '200' },
     'parallel-runs': { type: 'string', default: '3' },
     'foreach-runs': { type: 'string', default: '3' },
+    'foreach-slots': { type: 'string', default: '4' },
     'latency-executions': { type: 'string', default: '200' },
     'idle-seconds': { type: 'string', default: '30' },
     wait: { type: 'string', default: 'follow' },
@@ -88,6 +89,7 @@ const options = {
   parallelTasks: count('parallel-tasks', flags['parallel-tasks'], 1),
   parallelRuns: count('parallel-runs', flags['parallel-runs'], 1),
   forEachRuns: count('foreach-runs', flags['foreach-runs'], 1),
+  forEachSlots: count('foreach-slots', flags['foreach-slots'], 1),
   latencyExecutions: count('latency-executions', flags['latency-executions'], 1),
   idleSeconds: count('idle-seconds', flags['idle-seconds'], 1),
   wait: flags.wait as WaitMode,
@@ -167,7 +169,7 @@ async function sequential(cp: ControlPlane, db: BenchDatabase, transport: string
 }
 
 async function forEachCases(cp: ControlPlane, db: BenchDatabase) {
-  const agent = await harness.startAgent('foreach', cp.mqttUrl);
+  const agent = await harness.startAgent('foreach', cp.mqttUrl, options.forEachSlots);
   const results = [];
   for (const c of FOREACH_CASES) {
     for (let i = 0; i < options.forEachRuns; i++) {

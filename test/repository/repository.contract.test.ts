@@ -126,6 +126,18 @@ describe.each(drivers)('repository on %s', (driver) => {
         payload: { task: {}, context: {} },
       })),
     );
+    const now = new Date();
+    await repo.executions.insertTaskRuns(
+      ids.map(({ id }) => ({
+        id: `t-${id}`,
+        executionId: 'e',
+        taskId: 'work',
+        state: 'CREATED',
+        histories: [{ state: 'CREATED', date: now.toISOString() }],
+        attempts: [],
+        startDate: now,
+      })),
+    );
     const request = (freeSlots: number) => ({
       agentId: 'a',
       groups: [group],
@@ -134,15 +146,33 @@ describe.each(drivers)('repository on %s', (driver) => {
       leaseUntil: new Date(Date.now() + 10_000),
     });
     // 4 free slots: 1 + 1 fit, the 3-slot job does not, and it ends the run
-    const first = await repo.jobs.leaseNextMany(request(4));
+    const first = await repo.jobs.leaseNextMany(request(4), now);
     expect(first.map((j) => j.id)).toEqual([ids[0]!.id, ids[1]!.id]);
     expect(first.every((j) => j.state === 'leased' && j.agentId === 'a')).toBe(true);
-    const second = await repo.jobs.leaseNextMany(request(4));
+    // the same statement started each one's attempt
+    const run = await repo.executions.taskRun(`t-${ids[0]!.id}`);
+    expect(run?.state).toBe('RUNNING');
+    expect(run?.attempts).toEqual([{ state: 'RUNNING', startDate: now.toISOString(), agentId: 'a' }]);
+    expect(run?.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING']);
+    expect((await repo.executions.taskRun(`t-${ids[4]!.id}`))?.state).toBe('CREATED');
+    const second = await repo.jobs.leaseNextMany(request(4), now);
     expect(second.map((j) => j.id)).toEqual([ids[2]!.id, ids[3]!.id]);
-    expect(await repo.jobs.leaseNextMany(request(0))).toEqual([]);
-    const last = await repo.jobs.leaseNextMany(request(4));
+    expect(await repo.jobs.leaseNextMany(request(0), now)).toEqual([]);
+    const last = await repo.jobs.leaseNextMany(request(4), now);
     expect(last.map((j) => j.id)).toEqual([ids[4]!.id]);
-    expect(await repo.jobs.leaseNextMany(request(4))).toEqual([]);
+    expect(await repo.jobs.leaseNextMany(request(4), now)).toEqual([]);
+    // results in one statement: fenced one by one, a repeat in the same batch completes nothing more
+    const [a0, a1] = first;
+    const done = await repo.jobs.completeMany([
+      { jobId: a0!.id, attempt: 1, agentId: 'a' },
+      { jobId: a1!.id, attempt: 1, agentId: 'b' },
+      { jobId: a0!.id, attempt: 1, agentId: 'a' },
+      { jobId: a1!.id, attempt: 2, agentId: 'a' },
+      { jobId: second[0]!.id, attempt: 1, agentId: 'a' },
+    ]);
+    expect(done.map((j) => j?.id)).toEqual([a0!.id, undefined, undefined, undefined, second[0]!.id]);
+    expect(done[0]?.state).toBe('done');
+    expect((await repo.jobs.get(a1!.id))?.state).toBe('leased');
   });
 
   it('hands each queue message to exactly one of several concurrent consumers', async () => {
