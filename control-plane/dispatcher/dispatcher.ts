@@ -349,13 +349,14 @@ export class Dispatcher {
     session: AgentSession,
     finishing: number,
     holds: SlotHold[],
+    /** the transaction's clock reading, when the caller has one (the attempts start then) */
+    now = this.now(),
   ): Promise<JobRow[]> {
     if (session.maintenance || session.adminMaintenance || session.silent || this.state !== 'running')
       return [];
     if (!this.queued.mayHave(session.membership)) return [];
     const leased: JobRow[] = [];
     let free = this.sessions.freeSlots(session) + finishing;
-    const now = this.now();
     while (free >= 1) {
       const version = this.queued.version;
       const jobs = await tx.jobs.leaseNextMany(this.leaseRequest(session, free, now), now);

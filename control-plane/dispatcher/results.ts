@@ -65,7 +65,7 @@ export class ResultIntake {
   /** Records a batch; if its transaction fails, each result alone, so that one bad result fails alone. */
   private async recordBatch(executionId: string | undefined, batch: Pending[]): Promise<void> {
     try {
-      await this.record(executionId, batch);
+      await this.recordLeasingAhead(executionId, batch);
       for (const p of batch) p.resolve();
     } catch (error) {
       if (batch.length === 1) {
@@ -73,8 +73,18 @@ export class ResultIntake {
         return;
       }
       for (const p of batch) {
-        await this.record(executionId, [p]).then(p.resolve, p.reject);
+        await this.recordLeasingAhead(executionId, [p]).then(p.resolve, p.reject);
       }
+    }
+  }
+
+  /** Records a batch leasing queued jobs ahead; if a result was stale, again, leasing them after. */
+  private async recordLeasingAhead(executionId: string | undefined, batch: Pending[]): Promise<void> {
+    try {
+      await this.record(executionId, batch, true);
+    } catch (error) {
+      if (!(error instanceof LeasedAhead)) throw error;
+      await this.record(executionId, batch, false);
     }
   }
 
@@ -84,12 +94,12 @@ export class ResultIntake {
    * there too: results, decision and next leases commit together. Acknowledges and publishes after the
    * commit.
    */
-  private async record(executionId: string | undefined, batch: Pending[]): Promise<void> {
+  private async record(executionId: string | undefined, batch: Pending[], early: boolean): Promise<void> {
     const d = this.d;
     const holds: SlotHold[] = [];
     let recorded: Recorded;
     try {
-      recorded = await d.repository.transaction((tx) => this.write(tx, executionId, batch, holds));
+      recorded = await d.repository.transaction((tx) => this.write(tx, executionId, batch, holds, early));
     } finally {
       // the held slots are now real leases (sent below), or nothing if the transaction failed
       releaseHolds(holds);
@@ -123,19 +133,34 @@ export class ResultIntake {
     if (recorded.submitted) d.dispatchSoon();
   }
 
+  /**
+   * The transaction's statements, in as few round trips as the decision allows. The first batch of them
+   * goes out at once: the execution's lock, the results' jobs completed, the queued jobs the agents may
+   * take in the slots these results free (a ForEach's iterations decided long before), and the read the
+   * decision starts with, in that order (lock order everywhere: the execution, then its jobs). Then the
+   * decision, and the jobs it created leased to the agents with room left.
+   * `early` is false when the queued jobs must wait until the results are known to be accepted (see
+   * `recordBatch`): a result that turns out stale frees no slot.
+   */
   private async write(
     tx: Repository,
     executionId: string | undefined,
     batch: Pending[],
     holds: SlotHold[],
+    early: boolean,
   ): Promise<Recorded> {
     const d = this.d;
-    // lock order everywhere: the execution, then its jobs. Both statements go out together, and the
-    // server runs them in the order sent
-    const [locked, completed] = await Promise.all([
-      executionId ? tx.executions.lock(executionId) : undefined,
-      tx.jobs.completeMany(batch.map(({ agentId, result }) => ({ ...result, agentId }))),
-    ]);
+    const freeing = early ? this.slotsFreeing(batch) : new Map<AgentSession, number>();
+    // one clock reading: the attempts leased ahead start when the decision ends the finished ones
+    const now = d.now();
+    const locking = executionId ? tx.executions.lock(executionId) : undefined;
+    const completing = tx.jobs.completeMany(batch.map(({ agentId, result }) => ({ ...result, agentId })));
+    const leasing = [...freeing].map(async ([session, slots]) => ({
+      session,
+      jobs: await d.leaseQueued(tx, session, slots, holds, now),
+    }));
+    const prepared = executionId ? d.options.executor.prepare?.(tx, executionId, now) : undefined;
+    const [locked, completed, queued] = await Promise.all([locking, completing, Promise.all(leasing)]);
     const accepted = await Promise.all(
       batch.map(async ({ agentId, result }, i) => {
         if (completed[i]) return true;
@@ -162,17 +187,46 @@ export class ResultIntake {
         },
       });
     });
+    for (const [session, slots] of freeing) {
+      // leased ahead for slots that these results do not free after all: start again, leasing after
+      if ((finishing.get(session.agentId) ?? 0) < slots && queued.some((q) => q.jobs.length))
+        throw new LeasedAhead();
+    }
     if (!messages.length) return { accepted, submitted: undefined, leased: [] };
-    const submitted = await d.options.executor.submit(tx, messages, locked);
-    const leased: Recorded['leased'] = [];
+    const submitted = await d.options.executor.submit(tx, messages, locked, prepared);
+    const leased: Recorded['leased'] = queued.filter((q) => q.jobs.length);
     for (const [agentId, slots] of finishing) {
       const session = d.sessions.get(agentId);
       if (!session) continue;
       const jobs = await d.leaseNewJobs(tx, session, submitted.committed?.jobs, slots, holds);
-      // the rest of its freed slots: queued jobs it may take (a ForEach's iterations decided long ago)
-      jobs.push(...(await d.leaseQueued(tx, session, slots, holds)));
+      // queued jobs for the slots still free, unless asked for ahead already
+      if (!early) jobs.push(...(await d.leaseQueued(tx, session, slots, holds)));
       if (jobs.length) leased.push({ session, jobs });
     }
     return { accepted, submitted, leased };
+  }
+
+  /**
+   * The slots each agent's results will free, as far as its session knows: results of the attempts it
+   * holds the lease of. Agents in maintenance or with nothing queued for them free nothing worth a query.
+   */
+  private slotsFreeing(batch: Pending[]): Map<AgentSession, number> {
+    const freeing = new Map<AgentSession, number>();
+    for (const { agentId, result } of batch) {
+      const session = this.d.sessions.get(agentId);
+      const lease = session?.leases.get(result.jobId);
+      if (!session || !lease || lease.attempt !== result.attempt) continue;
+      freeing.set(session, (freeing.get(session) ?? 0) + lease.slots);
+    }
+    for (const session of freeing.keys())
+      if (!this.d.queued.mayHave(session.membership)) freeing.delete(session);
+    return freeing;
+  }
+}
+
+/** Queued jobs were leased ahead for slots a stale result does not free: the batch is recorded again. */
+class LeasedAhead extends Error {
+  constructor() {
+    super('queued jobs were leased ahead for slots a stale result does not free');
   }
 }

@@ -5,7 +5,15 @@ import { type Flow, TaskKind } from '../../protocol/flow/index.ts';
 import { isTerminal, RoostError, State } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { QueueConsumer } from '../queue/index.ts';
-import type { Attempt, Connection, ExecutionRow, NewJob, QueueRow, Repository } from '../repository/index.ts';
+import type {
+  Attempt,
+  Connection,
+  ExecutionRow,
+  NewJob,
+  QueueRow,
+  Repository,
+  TaskRunRow,
+} from '../repository/index.ts';
 import { type Slots, waitsForSlot } from './concurrency.ts';
 import { decideOn } from './decide.ts';
 import { EXECUTOR_TOPIC, type ExecutorEvent, type ExecutorMessage } from './events.ts';
@@ -15,7 +23,7 @@ import type { RenderHost } from './host.ts';
 import type { FlowPlan } from './plan.ts';
 import { FlowPlans } from './plans.ts';
 import { type Decision, ExecutionState } from './state.ts';
-import { StateCache } from './state-cache.ts';
+import { type KeptState, StateCache } from './state-cache.ts';
 
 export interface ExecutorOptions {
   repository: Repository;
@@ -50,6 +58,18 @@ export interface Committed {
   changed: boolean;
   /** queue messages the decision sent to executions (children it started, a parent, a child to kill) */
   messageIds?: number[];
+}
+
+/**
+ * The read a decision on an execution starts with, asked for ahead by a caller that has statements of its
+ * own to send first in the same transaction: they all go out together (see `Executor.prepare`).
+ */
+export interface PreparedRead {
+  executionId: string;
+  /** the decision's clock reading */
+  now: Date;
+  kept: KeptState | undefined;
+  read: Promise<{ taskRuns: TaskRunRow[]; watermark: number }>;
 }
 
 /** A decision written in a transaction not yet committed, and what to do once it has. */
@@ -110,21 +130,38 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     tx: Repository,
     message: ExecutorMessage | readonly ExecutorMessage[],
     locked?: ExecutionRow,
+    prepared?: PreparedRead,
   ): Promise<Submitted> {
     const messages: readonly ExecutorMessage[] = Array.isArray(message) ? message : [message];
     const executionId = messages[0]?.executionId;
     if (!executionId || messages.some((m) => m.executionId !== executionId))
       throw new Error('submitInline takes one or more messages of one execution');
+    if (prepared && prepared.executionId !== executionId)
+      throw new Error('submitInline was given the read of another execution');
     const outcome = await this.decideAndWrite(
       tx,
       executionId,
       messages.map((m) => m.event),
       locked,
+      prepared,
     );
     return {
       ...(outcome ? { committed: outcome.committed } : {}),
       after: () => this.afterCommit(outcome),
     };
+  }
+
+  /**
+   * Sends the read a decision on `executionId` starts with now, without waiting for it: call it right
+   * after sending the statement that locks the execution, in the same transaction (statements run in the
+   * order sent), and pass what it returns to `submitInline`. The decision takes `now` as its time.
+   */
+  prepare(tx: Repository, executionId: string, now = this.now()): PreparedRead {
+    const kept = this.states.take(executionId);
+    const read = tx.executions.taskRunsSince(executionId, kept?.watermark);
+    // awaited by the decision; if the transaction fails first, nobody does
+    read.catch(() => {});
+    return { executionId, now, kept, read };
   }
 
   private afterCommit(outcome: Outcome | undefined): void {
@@ -194,9 +231,10 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     executionId: string,
     events: readonly ExecutorEvent[],
     locked?: ExecutionRow,
+    prepared?: PreparedRead,
   ): Promise<Outcome | undefined> {
     const execution = locked?.id === executionId ? locked : await tx.executions.lock(executionId);
-    const kept = this.states.take(executionId);
+    const kept = prepared ? prepared.kept : this.states.take(executionId);
     if (!execution) {
       this.options.logger.warn({ executionId }, 'executor message for a missing execution dropped');
       return undefined;
@@ -206,8 +244,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     const restart = events.some((e) => e.type === 'restart');
     if (isTerminal(execution.state) && !restart && !plan.flow.afterExecution?.length) return undefined;
     const slots = await this.slots(tx, plan, execution, events);
-    const now = this.now();
-    let read = await tx.executions.taskRunsSince(executionId, kept?.watermark);
+    const now = prepared?.now ?? this.now();
+    let read = await (prepared?.read ?? tx.executions.taskRunsSince(executionId, kept?.watermark));
     let state: ExecutionState;
     if (kept) {
       state = kept.state;

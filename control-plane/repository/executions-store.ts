@@ -68,8 +68,8 @@ export class ExecutionsStore {
         .sort();
       if (!keys.length) continue;
       const signature = keys.join(',');
-      let group = groups.get(signature);
-      if (!group) groups.set(signature, (group = { columns: keys, rows: [] }));
+      const group = groups.get(signature) ?? { columns: keys, rows: [] };
+      groups.set(signature, group);
       const row: Record<string, unknown> = { id };
       for (const key of keys) {
         const column = TASK_RUN_COLUMNS[key as keyof typeof TASK_RUN_COLUMNS];
