@@ -166,6 +166,10 @@ export class JobsStore {
     results: readonly { jobId: string; attempt: number; agentId: string }[],
   ): Promise<(JobRow | undefined)[]> {
     if (!results.length) return [];
+    if (results.length === 1) {
+      const [{ jobId, attempt, agentId }] = results as [(typeof results)[number]];
+      return [await this.complete(jobId, attempt, agentId)];
+    }
     const refs = results.map((r) => ({ id: r.jobId, attempt: r.attempt, agent_id: r.agentId }));
     const rows = await rowsOf(
       this.db,

@@ -175,6 +175,39 @@ describe.each(drivers)('repository on %s', (driver) => {
     expect((await repo.jobs.get(a1!.id))?.state).toBe('leased');
   });
 
+  it('applies task-run patches alike together and alone, nulls and dates included', async () => {
+    const repo = db.repository;
+    const now = new Date('2026-11-28T12:00:00.000Z');
+    const ids = [newId(), newId(), newId()];
+    await repo.executions.insertTaskRuns(
+      ids.map((id) => ({
+        id,
+        executionId: 'patched',
+        taskId: 'work',
+        state: 'RUNNING',
+        histories: [{ state: 'RUNNING', date: now.toISOString() }],
+        attempts: [],
+        outputs: { before: true },
+        startDate: now,
+      })),
+    );
+    const end = new Date('2026-11-28T12:00:01.500Z');
+    await repo.executions.updateTaskRuns([
+      // two patches setting the same columns share a statement; the third is alone
+      { id: ids[0]!, patch: { state: 'SUCCESS', endDate: end, outputs: { value: 'a' } } },
+      { id: ids[1]!, patch: { state: 'FAILED', endDate: end, outputs: null } },
+      { id: ids[2]!, patch: { meta: { branch: 'then' }, outputs: undefined } },
+    ]);
+    const [a, b, c] = await Promise.all(ids.map((id) => repo.executions.taskRun(id)));
+    expect([a?.state, a?.endDate?.toISOString(), a?.outputs]).toEqual([
+      'SUCCESS',
+      end.toISOString(),
+      { value: 'a' },
+    ]);
+    expect([b?.state, b?.endDate?.toISOString(), b?.outputs]).toEqual(['FAILED', end.toISOString(), null]);
+    expect([c?.state, c?.meta, c?.outputs]).toEqual(['RUNNING', { branch: 'then' }, { before: true }]);
+  });
+
   it('hands each queue message to exactly one of several concurrent consumers', async () => {
     const repo = db.repository;
     const sent: number[] = [];
