@@ -70,6 +70,9 @@ export class ExecutionState {
    */
   private reopened = 0;
   private readonly memos = new Map<string, { reopened: number; value: unknown }>();
+  /** bumped by every change to a task run, which records it: a flowable can tell what changed since */
+  private tick = 0;
+  private readonly touched = new Map<string, number>();
 
   constructor(execution: ExecutionRow, taskRuns: TaskRunRow[], now: Date, flows?: FlowLookup) {
     if (flows) this.flows = flows;
@@ -105,11 +108,13 @@ export class ExecutionState {
       }
       if (isTerminal(known.state) && !isTerminal(run.state)) this.reopened++;
       Object.assign(known, run);
+      this.touched.set(known.id, ++this.tick);
     }
     if (written.length) this.outputsVersion++;
   }
 
   private index(run: TaskRunRow) {
+    this.touched.set(run.id, ++this.tick);
     this.runs.set(key(run.parentTaskRunId, run.taskId, run.value), run);
     this.byId.set(run.id, run);
     if (run.parentTaskRunId === null) return;
@@ -181,6 +186,16 @@ export class ExecutionState {
     this.memos.set(key, { reopened: this.reopened, value });
   }
 
+  /** A reading of the change clock, to pass to `changedSince` later. */
+  get clock(): number {
+    return this.tick;
+  }
+
+  /** Whether the task run changed (or appeared, or is unknown) after the clock read `clock`. */
+  changedSince(id: string, clock: number): boolean {
+    return (this.touched.get(id) ?? Number.POSITIVE_INFINITY) > clock;
+  }
+
   /** Removes the task runs below `id` (not `id` itself), deepest first. */
   removeBelow(id: string) {
     if (this.childrenOf(id).length) this.reopened++;
@@ -188,6 +203,7 @@ export class ExecutionState {
       this.removeBelow(child.id);
       this.runs.delete(key(child.parentTaskRunId, child.taskId, child.value));
       this.byId.delete(child.id);
+      this.touched.delete(child.id);
       this.changed.delete(child.id);
       if (!this.inserted.delete(child.id)) this.deleted.add(child.id);
       if (child.outputs !== null) this.outputsVersion++;
@@ -202,6 +218,7 @@ export class ExecutionState {
       this.before.set(run.id, { state: run.state, attempts: run.attempts });
     }
     Object.assign(run, patch);
+    this.touched.set(run.id, ++this.tick);
     if (this.inserted.has(run.id)) return;
     this.changed.set(run.id, { ...this.changed.get(run.id), ...patch });
   }

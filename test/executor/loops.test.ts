@@ -200,28 +200,31 @@ describe('EachSequential and EachParallel', () => {
 });
 
 describe('ForEach cost', () => {
-  it('walks only the iterations still open, not every value, on each decision', async () => {
-    const values = Array.from({ length: 1000 }, (_, i) => `v${i}`);
-    const flow = yaml`
+  it.each([1, 0])(
+    'looks only at the iterations that changed, not every value, on each decision (concurrencyLimit %i)',
+    async (limit) => {
+      const values = Array.from({ length: 1000 }, (_, i) => `v${i}`);
+      const flow = yaml`
       tasks:
         - id: loop
           type: ${FLOW}.ForEach
           values: '${JSON.stringify(values)}'
-          concurrencyLimit: 1
+          concurrencyLimit: ${limit}
           tasks:
             - { id: work, type: ${RETURN}, format: x }
     `;
-    const find = vi.spyOn(ExecutionState.prototype, 'find');
-    try {
-      const r = await new Simulation(flow).send({ type: 'start' }, 5000);
-      expect(r.execution.state).toBe('SUCCESS');
-      expect(r.runs.size).toBe(1001);
-      // a walk over every value on each of the 1,000 decisions would look up about 500,000 task runs
-      expect(find.mock.calls.length).toBeLessThan(20 * values.length);
-    } finally {
-      find.mockRestore();
-    }
-  });
+      const find = vi.spyOn(ExecutionState.prototype, 'find');
+      try {
+        const r = await new Simulation(flow).send({ type: 'start' }, 5000);
+        expect(r.execution.state).toBe('SUCCESS');
+        expect(r.runs.size).toBe(1001);
+        // a walk over every value on each of the 1,000 decisions would look up about 500,000 task runs
+        expect(find.mock.calls.length).toBeLessThan(20 * values.length);
+      } finally {
+        find.mockRestore();
+      }
+    },
+  );
 });
 
 describe('what a flowable remembers between decisions', () => {

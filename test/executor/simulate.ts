@@ -96,6 +96,8 @@ export class Simulation {
   readonly slotChanges: SlotChange[] = [];
   private readonly bus: Bus;
   private state: ExecutionState | undefined;
+  /** task runs written since the last decision read them, as the executor reads only those */
+  private readonly written = new Set<string>();
 
   constructor(
     source: string | Flow,
@@ -170,9 +172,11 @@ export class Simulation {
     // an execution that ended still runs its afterExecution tasks
     const ended = isTerminal(this.execution.state);
     if (ended && event.type !== 'restart' && !this.plan.flow.afterExecution?.length) return;
-    const runs = [...this.runs.values()];
-    if (this.state) this.state.renew(this.execution, runs, this.now);
-    else this.state = new ExecutionState(this.execution, runs, this.now);
+    if (this.state) {
+      const written = [...this.written].flatMap((id) => this.runs.get(id) ?? []);
+      this.state.renew(this.execution, written, this.now);
+    } else this.state = new ExecutionState(this.execution, [...this.runs.values()], this.now);
+    this.written.clear();
     this.state.flows = (namespace, flowId) => this.bus.flows.get(`${namespace}.${flowId}`) ?? null;
     await this.apply(decideOn(this.plan, this.state, event, { free: this.options.slotFree?.() ?? true }));
   }
@@ -186,9 +190,14 @@ export class Simulation {
     for (const id of decision.deleteTaskRuns) this.runs.delete(id);
     if (decision.slots) this.slotChanges.push(decision.slots);
     this.created.push(...decision.executions);
-    for (const run of decision.insertTaskRuns) this.runs.set(run.id, { ...run });
-    for (const { id, patch } of decision.updateTaskRuns)
+    for (const run of decision.insertTaskRuns) {
+      this.runs.set(run.id, { ...run });
+      this.written.add(run.id);
+    }
+    for (const { id, patch } of decision.updateTaskRuns) {
       this.runs.set(id, { ...this.runs.get(id)!, ...patch });
+      this.written.add(id);
+    }
     this.logs.push(...decision.logs);
     for (const kill of decision.kills) {
       this.kills.push(kill);
@@ -258,6 +267,7 @@ export class Simulation {
       histories: run.state === State.RUNNING ? run.histories : [...run.histories, { state: 'RUNNING', date }],
     };
     this.runs.set(taskRunId, leased);
+    this.written.add(taskRunId);
     return leased;
   }
 

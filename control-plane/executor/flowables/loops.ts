@@ -3,7 +3,8 @@
 // as one flat list). A loop adds no task run per iteration: each child's task run carries the value.
 // The values are rendered once, on the loop's first pass, and kept in its meta.
 import type { TaskDef } from '../../../protocol/flow/index.ts';
-import { isFailure, type State, worstState } from '../../../protocol/index.ts';
+import { TaskKind } from '../../../protocol/flow/index.ts';
+import { isFailure, State, worstState } from '../../../protocol/index.ts';
 import type { TaskRunRow } from '../../repository/index.ts';
 import { taskOf } from '../plan.ts';
 import type { ListEntry, ListStatus, Reconciler } from '../reconcile.ts';
@@ -47,11 +48,19 @@ function everyPair(tasks: unknown, values: readonly string[]): ListEntry[] {
   return values.flatMap((value) => refs.map((ref) => ({ ref, value })));
 }
 
-/** How far a ForEach got in an earlier decision: its first `done` iterations are over. */
+/**
+ * How far a ForEach got in an earlier decision: its first `done` iterations are over. `waiting` holds,
+ * for iterations of one runnable task that were waiting then (created or running), that task run's id,
+ * by the iteration's index, as the state's change clock read `at`: until the run changes, so does not
+ * the iteration, and the pass need not look at it again (with `concurrencyLimit: 0` a ForEach of 1,000
+ * values has most of them waiting at each of its results).
+ */
 interface Finished {
   done: number;
   worst: State;
   failed: boolean;
+  at: number;
+  waiting: Map<number, string>;
 }
 
 /**
@@ -69,9 +78,13 @@ function iterations(
   limit: number,
 ): ListStatus {
   const refs: unknown[] = Array.isArray(tasks) ? tasks : [];
-  const first = refs.map((ref) => taskOf(r.plan, ref).task).find((task) => !task.disabled);
+  const children = refs.map((ref) => taskOf(r.plan, ref));
+  const first = children.find(({ task }) => !task.disabled)?.task;
+  // each iteration is one runnable task run: whether it waits can be told from that run alone
+  const single = children.length === 1 && first !== undefined && children[0]!.info.kind === TaskKind.RUNNABLE;
   const memoKey = `forEach:${run.id}`;
   const before = r.state.recall<Finished>(memoKey);
+  const waiting = new Map<number, string>();
   const states: State[] = before ? [before.worst] : [];
   let failed = before?.failed ?? false;
   let active = 0;
@@ -79,12 +92,21 @@ function iterations(
   let prefix = before?.done ?? 0;
   let prefixFailed = failed;
   for (let index = prefix; index < values.length; index++) {
+    const known = before?.waiting.get(index);
+    if (known !== undefined && !r.state.changedSince(known, before!.at)) {
+      waiting.set(index, known);
+      active++;
+      continue;
+    }
     const value = values[index]!;
-    const started = first !== undefined && r.state.find(run.id, first.id, value) !== undefined;
+    const child = first && r.state.find(run.id, first.id, value);
+    const started = child !== undefined;
     if (!started && (failed || (limit > 0 && active >= limit))) break;
     const status = r.list(refs, run, 1, value);
     if (!status.done) {
       active++;
+      const now = single ? (child ?? r.state.find(run.id, first!.id, value)) : undefined;
+      if (now && (now.state === State.CREATED || now.state === State.RUNNING)) waiting.set(index, now.id);
       continue;
     }
     // an iteration that started in this pass and failed at once does not hold back its siblings
@@ -96,6 +118,12 @@ function iterations(
     }
   }
   const prefixStates = states.slice(0, (before ? 1 : 0) + prefix - (before?.done ?? 0));
-  r.state.note(memoKey, { done: prefix, worst: worstState(prefixStates), failed: prefixFailed });
+  r.state.note(memoKey, {
+    done: prefix,
+    worst: worstState(prefixStates),
+    failed: prefixFailed,
+    at: r.state.clock,
+    waiting,
+  });
   return active ? { done: false } : { done: true, state: worstState(states) };
 }
