@@ -6,6 +6,11 @@ import { rowMapper, rowsOf } from './raw.ts';
 import { jobs, workerGroups } from './schema.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
+/** What completing a job returns: enough to record its result, without its payload to parse. */
+export type CompletedJob = Pick<
+  JobRow,
+  'id' | 'executionId' | 'taskRunId' | 'attempt' | 'slots' | 'agentId' | 'state'
+>;
 export type NewJob = typeof jobs.$inferInsert;
 
 /** What the dispatcher knows of an agent when it asks for work. */
@@ -30,6 +35,20 @@ export const JOBS_CHANNEL = 'roost_jobs';
 export const PROCESS_INSTANCE = newId();
 
 const toJob = rowMapper<JobRow>(jobs);
+
+const COMPLETED = sql.raw('j.id, j.execution_id, j.task_run_id, j.attempt, j.slots, j.agent_id, j.state');
+
+function toCompleted(row: Record<string, unknown>): CompletedJob {
+  return {
+    id: String(row.id),
+    executionId: String(row.execution_id),
+    taskRunId: String(row.task_run_id),
+    attempt: Number(row.attempt),
+    slots: Number(row.slots),
+    agentId: row.agent_id === null ? null : String(row.agent_id),
+    state: String(row.state),
+  };
+}
 
 /** The queued jobs `request`'s agent may be leased (false when it is in no group at all). */
 function leasable(request: LeaseRequest) {
@@ -152,19 +171,20 @@ export class JobsStore {
    * Ends the lease of (job, attempt) held by `agentId`. Returns undefined when that agent does not
    * hold that attempt (late, duplicate or forged result): the fencing check.
    */
-  async complete(jobId: string, attempt: number, agentId: string): Promise<JobRow | undefined> {
+  async complete(jobId: string, attempt: number, agentId: string): Promise<CompletedJob | undefined> {
     const [row] = await rowsOf(
       this.db,
-      sql`update jobs set state = 'done', lease_until = null
-        where id = ${jobId} and attempt = ${attempt} and agent_id = ${agentId} and state = 'leased' returning *`,
+      sql`update jobs j set state = 'done', lease_until = null
+        where id = ${jobId} and attempt = ${attempt} and agent_id = ${agentId} and state = 'leased'
+        returning ${COMPLETED}`,
     );
-    return row && toJob(row);
+    return row && toCompleted(row);
   }
 
   /** `complete` for several results in one statement; each answer at its result's index. */
   async completeMany(
     results: readonly { jobId: string; attempt: number; agentId: string }[],
-  ): Promise<(JobRow | undefined)[]> {
+  ): Promise<(CompletedJob | undefined)[]> {
     if (!results.length) return [];
     if (results.length === 1) {
       const [{ jobId, attempt, agentId }] = results as [(typeof results)[number]];
@@ -176,9 +196,9 @@ export class JobsStore {
       sql`update jobs j set state = 'done', lease_until = null
         from jsonb_to_recordset(${JSON.stringify(refs)}::jsonb) as r(id text, attempt integer, agent_id text)
         where j.id = r.id and j.attempt = r.attempt and j.agent_id = r.agent_id and j.state = 'leased'
-        returning j.*`,
+        returning ${COMPLETED}`,
     );
-    const done = new Map(rows.map((row) => [String(row.id), toJob(row)]));
+    const done = new Map(rows.map((row) => [String(row.id), toCompleted(row)]));
     // a result sent twice in one batch completes its job once: the first of them gets the row
     return results.map((r) => {
       const job = done.get(r.jobId);
