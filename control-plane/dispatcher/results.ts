@@ -65,7 +65,7 @@ export class ResultIntake {
   /** Records a batch; if its transaction fails, each result alone, so that one bad result fails alone. */
   private async recordBatch(executionId: string | undefined, batch: Pending[]): Promise<void> {
     try {
-      await this.recordLeasingAhead(executionId, batch);
+      await this.record(executionId, batch);
       for (const p of batch) p.resolve();
     } catch (error) {
       if (batch.length === 1) {
@@ -73,18 +73,8 @@ export class ResultIntake {
         return;
       }
       for (const p of batch) {
-        await this.recordLeasingAhead(executionId, [p]).then(p.resolve, p.reject);
+        await this.record(executionId, [p]).then(p.resolve, p.reject);
       }
-    }
-  }
-
-  /** Records a batch leasing queued jobs ahead; if a result was stale, again, leasing them after. */
-  private async recordLeasingAhead(executionId: string | undefined, batch: Pending[]): Promise<void> {
-    try {
-      await this.record(executionId, batch, true);
-    } catch (error) {
-      if (!(error instanceof LeasedAhead)) throw error;
-      await this.record(executionId, batch, false);
     }
   }
 
@@ -94,12 +84,12 @@ export class ResultIntake {
    * there too: results, decision and next leases commit together. Acknowledges and publishes after the
    * commit.
    */
-  private async record(executionId: string | undefined, batch: Pending[], early: boolean): Promise<void> {
+  private async record(executionId: string | undefined, batch: Pending[]): Promise<void> {
     const d = this.d;
     const holds: SlotHold[] = [];
     let recorded: Recorded;
     try {
-      recorded = await d.repository.transaction((tx) => this.write(tx, executionId, batch, holds, early));
+      recorded = await d.repository.transaction((tx) => this.write(tx, executionId, batch, holds));
     } finally {
       // the held slots are now real leases (sent below), or nothing if the transaction failed
       releaseHolds(holds);
@@ -138,19 +128,17 @@ export class ResultIntake {
    * goes out at once: the execution's lock, the results' jobs completed, the queued jobs the agents may
    * take in the slots these results free (a ForEach's iterations decided long before), and the read the
    * decision starts with, in that order (lock order everywhere: the execution, then its jobs). Then the
-   * decision, and the jobs it created leased to the agents with room left.
-   * `early` is false when the queued jobs must wait until the results are known to be accepted (see
-   * `recordBatch`): a result that turns out stale frees no slot.
+   * decision, and the jobs it created leased to the agents with room left. A result frees its slot
+   * whether it is accepted or not: the agent has finished with the job either way.
    */
   private async write(
     tx: Repository,
     executionId: string | undefined,
     batch: Pending[],
     holds: SlotHold[],
-    early: boolean,
   ): Promise<Recorded> {
     const d = this.d;
-    const freeing = early ? this.slotsFreeing(batch) : new Map<AgentSession, number>();
+    const freeing = this.slotsFreeing(batch);
     // one clock reading: the attempts leased ahead start when the decision ends the finished ones
     const now = d.now();
     const locking = executionId ? tx.executions.lock(executionId) : undefined;
@@ -187,20 +175,15 @@ export class ResultIntake {
         },
       });
     });
-    for (const [session, slots] of freeing) {
-      // leased ahead for slots that these results do not free after all: start again, leasing after
-      if ((finishing.get(session.agentId) ?? 0) < slots && queued.some((q) => q.jobs.length))
-        throw new LeasedAhead();
-    }
-    if (!messages.length) return { accepted, submitted: undefined, leased: [] };
-    const submitted = await d.options.executor.submit(tx, messages, locked, prepared);
     const leased: Recorded['leased'] = queued.filter((q) => q.jobs.length);
+    if (!messages.length) return { accepted, submitted: undefined, leased };
+    const submitted = await d.options.executor.submit(tx, messages, locked, prepared);
     for (const [agentId, slots] of finishing) {
       const session = d.sessions.get(agentId);
       if (!session) continue;
       const jobs = await d.leaseNewJobs(tx, session, submitted.committed?.jobs, slots, holds);
       // queued jobs for the slots still free, unless asked for ahead already
-      if (!early) jobs.push(...(await d.leaseQueued(tx, session, slots, holds)));
+      if (!freeing.has(session)) jobs.push(...(await d.leaseQueued(tx, session, slots, holds)));
       if (jobs.length) leased.push({ session, jobs });
     }
     return { accepted, submitted, leased };
@@ -221,12 +204,5 @@ export class ResultIntake {
     for (const session of freeing.keys())
       if (!this.d.queued.mayHave(session.membership)) freeing.delete(session);
     return freeing;
-  }
-}
-
-/** Queued jobs were leased ahead for slots a stale result does not free: the batch is recorded again. */
-class LeasedAhead extends Error {
-  constructor() {
-    super('queued jobs were leased ahead for slots a stale result does not free');
   }
 }

@@ -5,7 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Control, encode, type Job, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import { agentDownSubscription, upTopic } from '../../protocol/topics.ts';
-import { applyFlow, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
+import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess, until } from '../support/in-process.ts';
 
@@ -121,5 +121,63 @@ describe('a burst of results of one execution', () => {
       ]),
     );
     expect(acks().filter((a) => a.kind === 'resultAck' && a.accepted)).toHaveLength(TASKS + 1);
+  });
+
+  it('gives the slot of a stale result to a queued job, and the stale result changes nothing', async () => {
+    // more tasks than the agent has slots: the rest wait in the queue
+    const more = TASKS + 3;
+    await applyFlow(
+      plane.api,
+      flow
+        .replace('id: burst', 'id: more')
+        .replace(
+          /\n$/,
+          `\n${Array.from(
+            { length: more - TASKS },
+            (_, i) =>
+              `      - id: x${i}\n        type: io.kestra.plugin.core.debug.Return\n        format: "x"\n`,
+          ).join('')}`,
+        ),
+    );
+    jobs.length = 0;
+    controls.length = 0;
+    const { id } = await runFlow(plane.api, 't.batches', 'more');
+    await until(async () => jobs.length === TASKS, 'a job for each slot');
+    // the agent believes it holds the first job, but its lease ended meanwhile (stopped elsewhere)
+    const stale = jobs[0]!;
+    const database = await db.open();
+    await database.repository.jobs.finish(stale.jobId);
+    await client.publishAsync(
+      upTopic(agentId, 'result'),
+      encode({
+        ...envelope(),
+        jobId: stale.jobId,
+        attempt: stale.attempt,
+        state: 'SUCCESS',
+        outputs: { value: 'late' },
+        startedAt: new Date().toISOString(),
+        endedAt: new Date().toISOString(),
+        logChunks: 0,
+      }),
+      { qos: 1 },
+    );
+    await until(async () => controls.some((c) => c.kind === 'resultAck'), 'the stale result answered');
+    expect(controls.find((c) => c.kind === 'resultAck')).toMatchObject({
+      jobId: stale.jobId,
+      accepted: false,
+    });
+    // the agent is done with the job either way: its slot goes to the next queued job, and only one
+    await until(async () => jobs.length === TASKS + 1, 'a queued job for the freed slot');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(jobs).toHaveLength(TASKS + 1);
+    // and every job leased to the agent was sent to it
+    const received = new Set(jobs.map((j) => j.jobId));
+    const leased = await database.repository.jobs.leasedBy(agentId);
+    expect(leased.filter((j) => !received.has(j.id))).toEqual([]);
+    const execution = await call<ExecutionJson>(plane.api, 'GET', `/api/v1/executions/${id}`);
+    const run = execution.body.taskRunList.find((r) => r.id === stale.taskRunId)!;
+    expect(run.state.current).toBe('RUNNING');
+    expect(run.outputs ?? null).toBeNull();
+    await database.connection.close();
   });
 });
