@@ -1,7 +1,7 @@
 // Executions and their task runs: the rows the executor locks, reads and changes one decision at a time.
 import { desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Db } from './connection.ts';
-import { rowMapper, rowsOf } from './raw.ts';
+import { insertRecordset, rowMapper, rowsOf } from './raw.ts';
 import { type Attempt, executions, taskRuns } from './schema.ts';
 
 export type ExecutionRow = typeof executions.$inferSelect;
@@ -53,7 +53,8 @@ export class ExecutionsStore {
   }
 
   async insertTaskRuns(rows: NewTaskRun[]): Promise<void> {
-    if (rows.length) await this.db.insert(taskRuns).values(rows);
+    if (rows.length === 1) await this.db.insert(taskRuns).values(rows);
+    else await insertRecordset(this.db, taskRuns, rows);
   }
 
   /**

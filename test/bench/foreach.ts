@@ -38,6 +38,18 @@ interface ExecutionState {
   state: { current: string; startDate: string; endDate?: string };
 }
 
+interface FullExecution extends ExecutionState {
+  taskRunList: { attempts?: { state: { startDate: string } }[] }[];
+}
+
+/** From the execution's start to the first attempt leased: the first decision, which creates every iteration. */
+function firstLeaseMs(execution: FullExecution): number {
+  const starts = execution.taskRunList.flatMap((run) =>
+    (run.attempts ?? []).map((attempt) => Date.parse(attempt.state.startDate)),
+  );
+  return starts.length ? Math.min(...starts) - Date.parse(execution.state.startDate) : Number.NaN;
+}
+
 const TERMINAL = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED']);
 
 /**
@@ -55,8 +67,7 @@ export async function runForEach(api: BenchApi, c: ForEachCase, timeoutMs: numbe
     body: '{}',
   });
   const deadline = Date.now() + timeoutMs;
-  const full = () =>
-    api.json<ExecutionState & { taskRunList: unknown[] }>(`/api/v1/executions/${created.id}`);
+  const full = () => api.json<FullExecution>(`/api/v1/executions/${created.id}`);
   for (;;) {
     const { results } = await api.json<{ results: ExecutionState[] }>(
       `/api/v1/executions/search?namespace=bench&flowId=${forEachFlowId(c)}&size=10`,
@@ -64,11 +75,13 @@ export async function runForEach(api: BenchApi, c: ForEachCase, timeoutMs: numbe
     const execution = results.find((e) => e.id === created.id);
     if (execution && TERMINAL.has(execution.state.current)) {
       const ms = Date.parse(execution.state.endDate!) - Date.parse(execution.state.startDate);
+      const whole = await full();
       return {
         scenario: forEachFlowId(c),
         state: execution.state.current,
-        taskRuns: (await full()).taskRunList.length,
+        taskRuns: whole.taskRunList.length,
         ms,
+        firstLeaseMs: firstLeaseMs(whole),
       };
     }
     if (Date.now() > deadline) {
@@ -77,6 +90,7 @@ export async function runForEach(api: BenchApi, c: ForEachCase, timeoutMs: numbe
         state: `not ended after ${timeoutMs} ms`,
         taskRuns: (await full()).taskRunList.length,
         ms: Number.NaN,
+        firstLeaseMs: Number.NaN,
       };
     }
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -187,7 +187,7 @@ async function forEachCases(cp: ControlPlane, db: BenchDatabase) {
         .map((ms) => ms.toFixed(2))
         .join(' / ');
       process.stderr.write(
-        `  ${result.scenario} run ${i + 1}: ${result.state}, ${result.taskRuns} task runs, ${result.ms} ms; cpu ms/task cp / agent / pg ${cpu}\n`,
+        `  ${result.scenario} run ${i + 1}: ${result.state}, ${result.taskRuns} task runs, ${result.ms} ms (first lease after ${result.firstLeaseMs} ms); cpu ms/task cp / agent / pg ${cpu}\n`,
       );
       results.push({ ...result, run: i + 1, cpuPerTaskMs });
     }

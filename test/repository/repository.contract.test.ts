@@ -208,6 +208,37 @@ describe.each(drivers)('repository on %s', (driver) => {
     expect([c?.state, c?.meta, c?.outputs]).toEqual(['RUNNING', { branch: 'then' }, { before: true }]);
   });
 
+  it.each([1, 3])(
+    'queues jobs %i at a time with the offline default of their worker group',
+    async (count) => {
+      const repo = db.repository;
+      const group = `sites-${count}`;
+      await repo.agents.saveWorkerGroup({ key: group, selector: {}, description: null, offline: true });
+      const job = (workerGroup: string | null, offline?: boolean) => ({
+        id: newId(),
+        executionId: 'queued-jobs',
+        taskRunId: newId(),
+        state: 'queued',
+        workerGroup,
+        ...(offline === undefined ? {} : { offline }),
+        payload: { task: { id: 't' }, context: { n: count } },
+      });
+      // the group's default, a task's own offline: false, and the default group
+      const rows = [job(group), job(group, false), job(null)];
+      if (count === 1) for (const row of rows) await repo.jobs.insert([row]);
+      else await repo.jobs.insert(rows);
+      const stored = await Promise.all(rows.map((row) => repo.jobs.get(row.id)));
+      expect(stored.map((row) => row?.offline)).toEqual([true, false, false]);
+      expect(stored[0]).toMatchObject({
+        attempt: 1,
+        slots: 1,
+        fallback: 'WAIT',
+        agentLost: 0,
+        payload: { context: { n: count } },
+      });
+    },
+  );
+
   it('hands each queue message to exactly one of several concurrent consumers', async () => {
     const repo = db.repository;
     const sent: number[] = [];
