@@ -2,9 +2,7 @@
 // and enrolled agents through the REST API (these need an admin API token once API auth is on).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { RoostError } from '../protocol/index.ts';
-import { ApiClient } from './client.ts';
-
-type Out = (line: string) => void;
+import { client, type Out } from './cli-support.ts';
 
 /** The `roost agent` subcommands served here; the others belong to the agent itself. */
 export const AGENT_ADMIN_COMMANDS = new Set(['token', 'list', 'label', 'maintenance', 'revoke', 'rotate']);
@@ -36,11 +34,6 @@ function parse(
   } catch (error) {
     throw new RoostError('ROOST_CONFIG', `${(error as Error).message}\nusage:\n${AGENT_ADMIN_USAGE}`);
   }
-}
-
-function client(values: Record<string, unknown>): ApiClient {
-  const server = (values.server as string | undefined) ?? process.env.ROOST_SERVER ?? 'http://localhost:8080';
-  return new ApiClient({ server, token: (values.token as string | undefined) ?? process.env.ROOST_TOKEN });
 }
 
 const json = (data: unknown) => ({ type: 'application/json', data: JSON.stringify(data) });
