@@ -12,8 +12,8 @@ import {
   waitForEnd,
   waitForExecution,
 } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { Processes } from '../support/processes.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { Processes, startControlPlane, stopControlPlane } from '../support/processes.ts';
 
 const FLOW = `
 id: slow
@@ -36,15 +36,12 @@ describe('an agent killed while it runs a task', () => {
   const secret = 'failover-secret';
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({ databaseUrl: db.url, secret, leaseMs: 2_000 });
+    ({ db, cp } = await startControlPlane(processes, { secret, leaseMs: 2_000 }));
     await applyFlow(cp.api, FLOW);
   }, 60_000);
 
   afterAll(async () => {
-    await processes.stopAll();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   it('is re-dispatched to another agent of the group, and the late result of attempt 1 is rejected', async () => {

@@ -4,9 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { until } from '../support/in-process.ts';
-import { freePort, Processes } from '../support/processes.ts';
+import { freePort, Processes, startControlPlane, stopControlPlane } from '../support/processes.ts';
 
 function flow(id: string, group: string, maxWait = ''): string {
   return `id: ${id}
@@ -28,14 +28,11 @@ describe('agent lifecycle', () => {
   const secret = 'lifecycle-secret';
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({ databaseUrl: db.url, secret, leaseMs: 3_000 });
+    ({ db, cp } = await startControlPlane(processes, { secret, leaseMs: 3_000 }));
   }, 60_000);
 
   afterAll(async () => {
-    await processes.stopAll();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   it('with --once runs one job, delivers its result, and exits 0', async () => {

@@ -17,7 +17,7 @@ import {
 } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { until } from '../support/in-process.ts';
-import { freePort, Processes } from '../support/processes.ts';
+import { freePort, Processes, startControlPlane, stopControlPlane } from '../support/processes.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const LINES = 25;
@@ -55,15 +55,12 @@ describe('an offline-capable task on an agent cut off from the control plane', (
   const secret = 'offline-secret';
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({ databaseUrl: db.url, secret, leaseMs: 1_000 });
+    ({ db, cp } = await startControlPlane(processes, { secret, leaseMs: 1_000 }));
   }, 60_000);
 
   afterAll(async () => {
-    await processes.stopAll();
     await proxy?.close();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   it('keeps its lease past the cut, and its result and every log line arrive exactly once', async () => {
@@ -216,8 +213,7 @@ describe('an offline-capable task whose agent never comes back', () => {
   const secret = 'grace-secret';
 
   afterAll(async () => {
-    await processes.stopAll();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   it('goes to another agent of the group once the offline grace has passed', async () => {

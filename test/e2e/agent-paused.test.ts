@@ -4,9 +4,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, type ExecutionJson, runFlow, waitForEnd, waitForExecution } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { processAlive as alive, until } from '../support/in-process.ts';
-import { Processes } from '../support/processes.ts';
+import { Processes, startControlPlane, stopControlPlane } from '../support/processes.ts';
 
 describe('an agent frozen past its lease', () => {
   const processes = new Processes();
@@ -15,14 +15,11 @@ describe('an agent frozen past its lease', () => {
   const secret = 'paused-secret';
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({ databaseUrl: db.url, secret, leaseMs: 3_000 });
+    ({ db, cp } = await startControlPlane(processes, { secret, leaseMs: 3_000 }));
   }, 60_000);
 
   afterAll(async () => {
-    await processes.stopAll();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   it('loses the job to another agent of the group, then stops its own copy when it wakes', async () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, call, runFlow, waitForEnd } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { Processes } from '../support/processes.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { Processes, startControlPlane, stopControlPlane } from '../support/processes.ts';
 
 const DB_PASSWORD = 'hunter2-from-env';
 const API_KEY = 'k3y-from-the-file';
@@ -46,9 +46,7 @@ describe('local secrets on an agent', () => {
   const secret = 'secrets-secret';
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({ databaseUrl: db.url, secret });
+    ({ db, cp } = await startControlPlane(processes, { secret }));
     secretsFile = join(processes.tempDir('site'), 'secrets');
     writeFileSync(secretsFile, `# the site's keys\nAPI_KEY=${API_KEY}\n`);
     chmodSync(secretsFile, 0o600);
@@ -64,8 +62,7 @@ describe('local secrets on an agent', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await processes.stopAll();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   it('resolves secrets on the agent, masks them, and never sends them to the control plane', async () => {

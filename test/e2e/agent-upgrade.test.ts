@@ -17,9 +17,9 @@ import {
   waitForEnd,
   waitForExecution,
 } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { until } from '../support/in-process.ts';
-import { Processes, RoostProcess } from '../support/processes.ts';
+import { Processes, RoostProcess, startControlPlane, stopControlPlane } from '../support/processes.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
@@ -75,21 +75,17 @@ describe('agent upgrades', () => {
     await run(process.execPath, [build, '--out', bundles.old, '--version', '0.9.0'], { cwd: ROOT });
     await run(process.execPath, [build, '--out', bundles.next, '--version', '0.9.1'], { cwd: ROOT });
     serve(bundles.old);
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({
-      databaseUrl: db.url,
+    ({ db, cp } = await startControlPlane(processes, {
       secret: 'unused-by-installed-agents',
       leaseMs: 3_000,
       env: { ROOST_AGENT_BUNDLE_DIR: bundles.served },
-    });
+    }));
   }, 180_000);
 
   afterAll(async () => {
     for (const proc of started) if (proc.running && proc.child.pid) process.kill(-proc.child.pid, 'SIGTERM');
     await Promise.all(started.map((p) => p.exited));
-    await processes.stopAll();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   it('switches to a newer bundle only once idle, restarts on it, and rolls back by hand', async () => {

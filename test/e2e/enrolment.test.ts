@@ -13,8 +13,8 @@ import {
   waitForEnd,
   waitForExecution,
 } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { PROCESS_ADMIN_TOKEN, Processes } from '../support/processes.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { PROCESS_ADMIN_TOKEN, Processes, startControlPlane, stopControlPlane } from '../support/processes.ts';
 
 const flow = (id: string, group: string) => `
 id: ${id}
@@ -75,20 +75,16 @@ describe('enrolled agents', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({
-      databaseUrl: db.url,
+    ({ db, cp } = await startControlPlane(processes, {
       secret: 'shared-secret-for-others',
       leaseMs: 5_000,
-    });
+    }));
     await applyFlow(cp.api, flow('enrolled', 'plant'));
     await applyFlow(cp.api, flow('rotating', 'rotate'));
   }, 60_000);
 
   afterAll(async () => {
-    await processes.stopAll();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   it('registers hosts with a token, runs their tasks, and revoking one mid-task re-dispatches its job', async () => {

@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Language, Parser } from 'web-tree-sitter';
 import { applyFlow, call, runFlow, waitForEnd } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { Processes, RoostProcess } from '../support/processes.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { Processes, RoostProcess, startControlPlane, stopControlPlane } from '../support/processes.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
@@ -79,9 +79,7 @@ describe('install.sh', () => {
 
   beforeAll(async () => {
     await run(process.execPath, [join(ROOT, 'installers/build-bundle.mjs')], { cwd: ROOT });
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({ databaseUrl: db.url, secret: 'unused-by-installed-agents' });
+    ({ db, cp } = await startControlPlane(processes, { secret: 'unused-by-installed-agents' }));
     await applyFlow(cp.api, flow('with-node'));
     await applyFlow(cp.api, flow('without-node'));
   }, 120_000);
@@ -89,8 +87,7 @@ describe('install.sh', () => {
   afterAll(async () => {
     for (const proc of started) if (proc.running && proc.child.pid) process.kill(-proc.child.pid, 'SIGTERM');
     await Promise.all(started.map((p) => p.exited));
-    await processes.stopAll();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   it('passes shellcheck', async () => {

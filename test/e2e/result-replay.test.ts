@@ -12,9 +12,15 @@ import { openLibsqlBuffer } from '../../agent/buffer/index.ts';
 import { downTopic, upTopic } from '../../protocol/topics.ts';
 import { encode } from '../../protocol/validate.ts';
 import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { until } from '../support/in-process.ts';
-import { freePort, PROCESS_ADMIN_TOKEN, Processes } from '../support/processes.ts';
+import {
+  freePort,
+  PROCESS_ADMIN_TOKEN,
+  Processes,
+  startControlPlane,
+  stopControlPlane,
+} from '../support/processes.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 // attempt 1 (the first to run) waits for the test's go-ahead; a later attempt finishes at once
@@ -55,16 +61,13 @@ describe('a captured result replayed after its job was re-dispatched', () => {
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({ databaseUrl: db.url, secret: 'not-used-here', leaseMs: 3_000 });
+    ({ db, cp } = await startControlPlane(processes, { secret: 'not-used-here', leaseMs: 3_000 }));
   }, 60_000);
 
   afterAll(async () => {
     for (const client of clients) client.end(true);
-    await processes.stopAll();
     await proxy?.close();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   const enrol = async (token: string, name: string) => {

@@ -3,8 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, call, runFlow, waitForEnd } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { Processes } from '../support/processes.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { Processes, startControlPlane, stopControlPlane } from '../support/processes.ts';
 
 const FLOW = `
 id: three-tasks
@@ -40,15 +40,12 @@ describe('a flow run end to end on a separate agent process', () => {
   const secret = 'e2e-secret';
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url) throw new Error('the end-to-end tests need real Postgres');
-    cp = await processes.controlPlane({ databaseUrl: db.url, secret });
+    ({ db, cp } = await startControlPlane(processes, { secret }));
     await applyFlow(cp.api, FLOW);
   }, 60_000);
 
   afterAll(async () => {
-    await processes.stopAll();
-    await db?.drop();
+    await stopControlPlane(processes, db);
   });
 
   for (const transport of ['tcp', 'websocket'] as const) {

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { useToken } from './api.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
 
 const ROOST = resolve(import.meta.dirname, '../../bin/roost.mjs');
 
@@ -231,4 +232,26 @@ function killStrays(dirs: readonly string[]): void {
       // gone already
     }
   }
+}
+
+type ControlPlaneOptions = Parameters<Processes['controlPlane']>[0];
+
+/**
+ * What most end-to-end files start with: a database of their own on real Postgres, and a control-plane
+ * process on it (`options` as for `Processes.controlPlane`). Pair it with `stopControlPlane`.
+ */
+export async function startControlPlane(
+  processes: Processes,
+  options: Omit<ControlPlaneOptions, 'databaseUrl'>,
+) {
+  const db = await createTestDatabase();
+  if (!db.url) throw new Error('the end-to-end tests need real Postgres');
+  const cp = await processes.controlPlane({ ...options, databaseUrl: db.url });
+  return { db, cp };
+}
+
+/** Stops every process the file started, then drops its database. */
+export async function stopControlPlane(processes: Processes, db: TestDatabase | undefined): Promise<void> {
+  await processes.stopAll();
+  await db?.drop();
 }
