@@ -191,7 +191,7 @@ export class ResultIntake {
 
   /**
    * The slots each agent's results will free, as far as its session knows: results of the attempts it
-   * holds the lease of. Agents in maintenance or with nothing queued for them free nothing worth a query.
+   * holds the lease of. Agents of groups with nothing queued are left out: their slots are worth no query.
    */
   private slotsFreeing(batch: Pending[]): Map<AgentSession, number> {
     const freeing = new Map<AgentSession, number>();

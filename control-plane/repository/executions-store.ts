@@ -1,7 +1,7 @@
 // Executions and their task runs: the rows the executor locks, reads and changes one decision at a time.
 import { desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Db } from './connection.ts';
-import { insertRecordset, rowMapper, rowsOf } from './raw.ts';
+import { insertRecordset, recordValue, rowMapper, rowsOf } from './raw.ts';
 import { type Attempt, executions, taskRuns } from './schema.ts';
 
 export type ExecutionRow = typeof executions.$inferSelect;
@@ -53,8 +53,7 @@ export class ExecutionsStore {
   }
 
   async insertTaskRuns(rows: NewTaskRun[]): Promise<void> {
-    if (rows.length === 1) await this.db.insert(taskRuns).values(rows);
-    else await insertRecordset(this.db, taskRuns, rows);
+    await insertRecordset(this.db, taskRuns, rows);
   }
 
   /**
@@ -75,17 +74,14 @@ export class ExecutionsStore {
       for (const key of keys) {
         const column = TASK_RUN_COLUMNS[key as keyof typeof TASK_RUN_COLUMNS];
         if (!column) throw new Error(`task_runs has no column for ${key}`);
-        const value = patch[key as keyof TaskRunPatch];
-        // a jsonb column takes the value as JSON; the others their driver's text form
-        row[column.name] =
-          value === null ? null : column.getSQLType() === 'jsonb' ? value : column.mapToDriverValue(value);
+        row[column.name] = recordValue(column, patch[key as keyof TaskRunPatch]);
       }
       group.rows.push(row);
     }
     for (const { columns, rows } of groups.values()) {
       const cols = columns.map((key) => TASK_RUN_COLUMNS[key as keyof typeof TASK_RUN_COLUMNS]);
       if (rows.length === 1) {
-        // one row: a plain UPDATE, which the server plans more cheaply than a join with a recordset
+        // one row: a plain UPDATE, with no recordset to unpack and join
         const [row] = rows as [Record<string, unknown>];
         const sets = cols.map((c) => {
           const value = row[c.name];

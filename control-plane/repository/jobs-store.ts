@@ -1,5 +1,5 @@
 // The dispatch queue: runnable task runs waiting for an agent, leased to one agent at a time with attempt fencing.
-import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { newId } from '../../protocol/ids.ts';
 import type { Db } from './connection.ts';
 import { insertRecordset, rowMapper, rowsOf } from './raw.ts';
@@ -35,10 +35,6 @@ export const JOBS_CHANNEL = 'roost_jobs';
 export const PROCESS_INSTANCE = newId();
 
 const toJob = rowMapper<JobRow>(jobs);
-
-/** The default `offline` of jobs of a worker group: the group's, false without one. */
-const OFFLINE_OF_GROUP = (group: SQL) =>
-  sql`coalesce((select ${workerGroups.offline} from ${workerGroups} where ${workerGroups.key} = ${group}), false)`;
 
 const COMPLETED = sql.raw('j.id, j.execution_id, j.task_run_id, j.attempt, j.slots, j.agent_id, j.state');
 
@@ -79,21 +75,11 @@ export class JobsStore {
    */
   async insert(rows: NewJob[]): Promise<void> {
     if (!rows.length) return;
-    if (rows.length === 1) {
-      const [row] = rows as [NewJob];
-      await this.db
-        .insert(jobs)
-        .values(
-          row.offline !== undefined || row.workerGroup == null
-            ? row
-            : { ...row, offline: sql<boolean>`${OFFLINE_OF_GROUP(sql`${row.workerGroup}`)}` },
-        );
-    } else {
-      // rows set different columns only in `offline`, which the expression covers
-      await insertRecordset(this.db, jobs, rows, {
-        offline: sql`coalesce(r.offline, ${OFFLINE_OF_GROUP(sql`r.worker_group`)})`,
-      });
-    }
+    // rows set different columns only in `offline`, which the expression covers
+    await insertRecordset(this.db, jobs, rows, {
+      offline: sql`coalesce(r.offline, (select ${workerGroups.offline} from ${workerGroups}
+        where ${workerGroups.key} = r.worker_group), false)`,
+    });
     await this.db.execute(sql`select pg_notify(${JOBS_CHANNEL}, ${PROCESS_INSTANCE})`);
   }
 

@@ -23,12 +23,18 @@ export function rowMapper<T>(table: Table): (raw: Record<string, unknown>) => T 
   };
 }
 
+/** A value as a JSON recordset holds it: as JSON for a jsonb column, in the driver's form otherwise. */
+export function recordValue(column: Column, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  return column.getSQLType() === 'jsonb' ? value : column.mapToDriverValue(value);
+}
+
 /**
  * Inserts many rows in one statement with one parameter: the rows as JSON, unpacked by the server
  * (`jsonb_to_recordset`). A ForEach's first decision inserts 1,000 task runs and 1,000 jobs; as
  * multi-row VALUES with a parameter per cell that took 70 to 210 ms each, most of it building and
  * sending 12,000 parameters. Only columns every row sets are written (the others take their defaults);
- * rows that set different columns must go in separate calls. `expressions` replaces a column's value
+ * rows that set different columns must go in separate calls. One row is inserted the same way. `expressions` replaces a column's value
  * with SQL over the recordset row `r` (the column is then written for every row, set or not).
  */
 export async function insertRecordset<T extends Record<string, unknown>>(
@@ -43,12 +49,7 @@ export async function insertRecordset<T extends Record<string, unknown>>(
   );
   const records = rows.map((row) => {
     const record: Record<string, unknown> = {};
-    for (const [key, column] of columns) {
-      const value = row[key];
-      if (value === undefined || value === null) record[column.name] = null;
-      // a jsonb column takes the value as JSON; the others their driver's form
-      else record[column.name] = column.getSQLType() === 'jsonb' ? value : column.mapToDriverValue(value);
-    }
+    for (const [key, column] of columns) record[column.name] = recordValue(column, row[key]);
     return record;
   });
   const names = columns.map(([, c]) => sql.identifier(c.name));

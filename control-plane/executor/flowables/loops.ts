@@ -105,8 +105,9 @@ function iterations(
     const status = r.list(refs, run, 1, value);
     if (!status.done) {
       active++;
-      const now = single ? (child ?? r.state.find(run.id, first!.id, value)) : undefined;
-      if (now && (now.state === State.CREATED || now.state === State.RUNNING)) waiting.set(index, now.id);
+      const waitingOn = single ? (child ?? r.state.find(run.id, first!.id, value)) : undefined;
+      if (waitingOn && (waitingOn.state === State.CREATED || waitingOn.state === State.RUNNING))
+        waiting.set(index, waitingOn.id);
       continue;
     }
     // an iteration that started in this pass and failed at once does not hold back its siblings
