@@ -116,6 +116,25 @@ describe('agent control messages (§3, §4)', () => {
     expect(await agent.status()).toMatchObject({ state: 'stopped', outbox: 0 });
   });
 
+  it('drains on stop a job it held waiting for a slot too, and says how many it holds ready', async () => {
+    h = await setUpAgentTest({ controlPlane: { heartbeatIntervalMs: 60_000 } });
+    const agent = await h.startAgent({ slots: 1 });
+    const hello = await h.cp.waitFor('hello');
+    expect(hello.ready).toBe(1);
+    const running = sleeper(0.3);
+    const waiting = makeJob();
+    await h.cp.sendJob(hello.agentId, running);
+    await h.cp.waitFor('logs', (l) => l.jobId === running.jobId);
+    await h.cp.sendJob(hello.agentId, waiting);
+    await h.cp.waitFor('ack', (a) => a.jobs.some((j) => j.jobId === waiting.jobId));
+    await agent.stop();
+    expect(h.cp.all('result').map((r) => [r.jobId, r.state])).toEqual([
+      [running.jobId, 'SUCCESS'],
+      [waiting.jobId, 'SUCCESS'],
+    ]);
+    expect(await agent.status()).toMatchObject({ state: 'stopped', outbox: 0 });
+  });
+
   it('kills running jobs when a drain is forced', async () => {
     h = await setUpAgentTest();
     const agent = await h.startAgent();

@@ -160,6 +160,7 @@ export class Agent {
       name: o.name,
       labels: o.labels,
       ...(o.prefetch ? { prefetch: o.prefetch } : {}),
+      ready: o.once ? 0 : (o.ready ?? o.slots),
       transport,
       buffer,
       runner,
@@ -238,6 +239,12 @@ export class Agent {
     for (const wake of this.#changeWaiters.splice(0)) wake();
   }
 
+  /** Stopping by force: starts nothing more, kills what runs (jobs left waiting stay held, unstarted). */
+  #killAll(runner: Runner): void {
+    runner.pause();
+    for (const ref of runner.running()) runner.kill(ref, 'the agent was stopped by force');
+  }
+
   #nextChange(): Promise<void> {
     return new Promise((resolve) => this.#changeWaiters.push(resolve));
   }
@@ -246,8 +253,7 @@ export class Agent {
     if (this.#forced) return;
     this.#forced = true;
     this.#log.warn('stopping by force: killing running jobs');
-    const runner = this.#parts?.runner;
-    for (const ref of runner?.running() ?? []) runner?.kill(ref, 'the agent was stopped by force');
+    if (this.#parts) this.#killAll(this.#parts.runner);
     this.#changed();
   }
 
@@ -258,12 +264,11 @@ export class Agent {
       return this.#finish(parts);
     }
     this.#setState(AgentState.draining);
-    const handedBack = parts.runner.pause();
-    if (handedBack.length > 0)
-      this.#log.info('handing back jobs that had not started', { jobs: handedBack.length });
+    // A graceful stop finishes every job the agent holds, those still waiting for a slot too: it has
+    // acknowledged them, and jobs held ready are short by design. Handed back, they would count as
+    // lost with this agent (and wait for an offline-capable job's grace).
     parts.session.heartbeat();
-    if (this.#forced)
-      for (const ref of parts.runner.running()) parts.runner.kill(ref, 'the agent was stopped by force');
+    if (this.#forced) this.#killAll(parts.runner);
     await parts.runner.whenIdle();
     await Promise.all([...this.#afterJobHooks]);
     // --once promises the result is delivered before it exits: it waits for the link to come back

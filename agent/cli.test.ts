@@ -73,6 +73,18 @@ describe('roost agent start configuration', () => {
     expect(() => resolveAgentConfig(argv, env)).toThrow(expect.objectContaining({ code: 'ROOST_CONFIG' }));
   });
 
+  it('holds jobs ready beyond --slots as many as --slots unless told, and none with --once', () => {
+    const url = ['--url', 'mqtt://cp'];
+    expect(resolveAgentConfig([...url, '--slots', '4'], env).ready).toBeUndefined();
+    expect(resolveAgentConfig([...url, '--ready', '0'], env).ready).toBe(0);
+    expect(resolveAgentConfig(url, { ...env, ROOST_AGENT_READY: '6' }).ready).toBe(6);
+    expect(resolveAgentConfig([...url, '--once', '--ready', '6'], env)).toMatchObject({ slots: 1, ready: 0 });
+    expect(() => resolveAgentConfig([...url, '--ready', 'all'], env)).toThrow(
+      /--ready: "all" is not a whole/,
+    );
+    expect(() => resolveAgentConfig(url, { ...env, ROOST_AGENT_READY: 'lots' })).toThrow(/ROOST_AGENT_READY/);
+  });
+
   it('names the environment variable when the bad value came from there', () => {
     expect(() => resolveAgentConfig(['--url', 'mqtt://cp'], { ...env, ROOST_AGENT_SLOTS: '0' })).toThrow(
       /ROOST_AGENT_SLOTS/,

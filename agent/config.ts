@@ -31,6 +31,8 @@ export interface AgentConfig {
   once: boolean;
   /** slots of offline-capable jobs held beyond `slots` */
   prefetch: number;
+  /** slots of jobs held ready beyond `slots` while jobs run short (undefined: as many as `slots`) */
+  ready?: number;
   /** switch to a newer bundle the control plane advertises, when idle, and restart (install.sh only) */
   autoUpgrade: boolean;
   hooks: AgentHooks;
@@ -56,6 +58,9 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
                ROOST_SECRET_NAME variables count too. Values never reach the control plane.
   --prefetch   slots of offline-capable jobs to hold beyond --slots, so that they run
                even if the link drops (default 0)                                  (ROOST_AGENT_PREFETCH)
+  --ready      slots of jobs to hold ready beyond --slots while jobs finish within 50 ms,
+               so that a freed slot starts the next at once; 0 turns it off
+               (default: as many as --slots)                                       (ROOST_AGENT_READY)
   --once       ephemeral: run one job, deliver its result, exit 0 (one slot)
   --ca-file    PEM certificates to trust for mqtts:// and wss:// (a private CA)   (ROOST_CA_FILE)
   --auto-upgrade  (installed by install.sh) when the control plane serves a newer bundle: fetch
@@ -110,6 +115,7 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
         once: { type: 'boolean' },
         'auto-upgrade': { type: 'boolean' },
         prefetch: { type: 'string' },
+        ready: { type: 'string' },
         'secrets-file': { type: 'string' },
         'hook-start': { type: 'string' },
         'hook-before-job': { type: 'string' },
@@ -174,7 +180,8 @@ export function resolveAgentConfig(argv: string[], env: NodeJS.ProcessEnv): Agen
     slots: values.once ? 1 : slots.value ? parseSlots(slots.value, slots.source) : availableParallelism(),
     once: values.once === true,
     autoUpgrade: values['auto-upgrade'] === true || env.ROOST_AGENT_AUTO_UPGRADE === '1',
-    prefetch: values.once ? 0 : parsePrefetch(pick('prefetch', 'ROOST_AGENT_PREFETCH')),
+    prefetch: values.once ? 0 : (parseExtraSlots(pick('prefetch', 'ROOST_AGENT_PREFETCH')) ?? 0),
+    ...readyOf(values.once === true, parseExtraSlots(pick('ready', 'ROOST_AGENT_READY'))),
     hooks: readHooks(pick),
     dataDir,
     agentId: agentId.value ?? enrolled?.agentId,
@@ -219,8 +226,15 @@ function readHooks(pick: (flag: string, variable: string) => { value: string | u
   return hooks;
 }
 
-function parsePrefetch(given: { value: string | undefined; source: string }): number {
-  if (given.value === undefined || given.value === '') return 0;
+/** --ready: none for --once (one job, then exit); unset means the agent's default. */
+function readyOf(once: boolean, ready: number | undefined): { ready?: number } {
+  if (once) return { ready: 0 };
+  return ready === undefined ? {} : { ready };
+}
+
+/** A count of slots beyond --slots (--prefetch, --ready): a whole number from 0 to 4096, or unset. */
+function parseExtraSlots(given: { value: string | undefined; source: string }): number | undefined {
+  if (given.value === undefined || given.value === '') return undefined;
   const n = Number(given.value);
   if (!/^\d+$/.test(given.value.trim()) || n > 4096) {
     throw configError(`${given.source}: "${given.value}" is not a whole number of slots between 0 and 4096`);

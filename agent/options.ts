@@ -33,6 +33,11 @@ export interface AgentOptions {
   maintenance?: boolean;
   /** slots of offline-capable jobs it may hold beyond `slots`, to run if cut off (default 0) */
   prefetch?: number;
+  /**
+   * slots of jobs it may hold ready beyond `slots`, to start the moment a slot frees; the control plane
+   * fills them only while this agent's jobs run short (default: as many as `slots`; none with `once`)
+   */
+  ready?: number;
   /** ephemeral: run one job, deliver its result, then stop */
   once?: boolean;
   /** secrets from --secrets-file; ROOST_SECRET_* variables of `env` are added (and win) */

@@ -19,6 +19,8 @@ export interface SessionDeps {
   labels: Record<string, string>;
   /** slots of offline-capable jobs it may hold beyond its slots */
   prefetch?: number;
+  /** slots of jobs it may hold ready beyond its slots (filled while its jobs run short) */
+  ready?: number;
   transport: AgentTransport;
   buffer: AgentBuffer;
   runner: Runner;
@@ -150,6 +152,7 @@ export class Session {
       labels: this.#deps.labels,
       slots: runner.slots,
       ...(this.#deps.prefetch ? { prefetch: this.#deps.prefetch } : {}),
+      ...(this.#deps.ready ? { ready: this.#deps.ready } : {}),
       maintenance: this.#deps.maintenance(),
       held,
     });

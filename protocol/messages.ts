@@ -43,6 +43,11 @@ export const Hello = Type.Object({
   maintenance: Type.Boolean(),
   /** offline-capable jobs (in slots) it may hold beyond its slots, to run if cut off (default 0) */
   prefetch: Type.Optional(Type.Integer({ minimum: 0, maximum: 4096 })),
+  /**
+   * slots of jobs it may hold ready beyond its slots, to start the moment a slot frees; the control plane
+   * fills them only while the agent's jobs run short (default 0)
+   */
+  ready: Type.Optional(Type.Integer({ minimum: 0, maximum: 4096 })),
   /** jobs in the agent's inbox that it still holds (after a restart or a reconnect) */
   held: Type.Array(JobRef, { maxItems: 4096 }),
 });

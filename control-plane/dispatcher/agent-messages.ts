@@ -104,6 +104,7 @@ export class AgentMessages {
       labels,
       slots: hello.slots,
       ...(hello.prefetch ? { prefetch: hello.prefetch } : {}),
+      ...(hello.ready ? { ready: hello.ready } : {}),
       maintenance: hello.maintenance,
       adminMaintenance: agent?.adminMaintenance ?? false,
       membership: d.membership(labels),

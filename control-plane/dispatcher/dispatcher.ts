@@ -250,19 +250,19 @@ export class Dispatcher {
         if (await this.leaseTo(session)) granted++;
         // an agent that refused jobs may leave queued ones that others of its groups can take
         else if (!session.refused?.size)
-          this.queued.clear(session.membership, this.sessions.freeSlots(session), version);
+          this.queued.clear(session.membership, this.sessions.room(session), version);
       }
       if (!granted) return;
     }
   }
 
   /**
-   * Leases the next job the session may take to it: one that fits its free slots or, for an agent that
-   * prefetches, an offline-capable one beyond them (it waits on the agent, and runs there even if the
-   * link drops).
+   * Leases the next job the session may take to it: one that fits its room (free slots, and its ready
+   * window while open) or, for an agent that prefetches, an offline-capable one beyond them (it waits on
+   * the agent, and runs there even if the link drops).
    */
   private async leaseTo(session: AgentSession): Promise<boolean> {
-    const free = this.sessions.freeSlots(session);
+    const free = this.sessions.room(session);
     if (free >= 1 && (await this.leaseWithin(session, free, false))) return true;
     const room = Math.min(this.sessions.prefetchRoom(session), session.slots);
     return room >= 1 && this.leaseWithin(session, room, true);
@@ -275,6 +275,7 @@ export class Dispatcher {
       groups: session.membership.groups,
       inDefaultGroup: session.membership.inDefaultGroup,
       freeSlots: free,
+      maxJobSlots: session.slots,
       leaseUntil: new Date(now.getTime() + this.leaseMs),
       ...(session.refused?.size ? { exclude: [...session.refused] } : {}),
       ...(offlineOnly ? { offlineOnly } : {}),
@@ -301,7 +302,7 @@ export class Dispatcher {
 
   /**
    * Inside the caller's transaction (the one recording this agent's result), leases to the agent those
-   * of the jobs just decided that it may run, as far as its free slots go. They are taken out of `jobs`,
+   * of the jobs just decided that it may run, as far as its room goes. They are taken out of `jobs`,
    * so that the executor's commit event does not dispatch them again.
    */
   async leaseNewJobs(
@@ -316,14 +317,14 @@ export class Dispatcher {
     if (!jobs?.length || session.maintenance || session.adminMaintenance || this.state !== 'running')
       return [];
     const leased: JobRow[] = [];
-    let free = this.sessions.freeSlots(session) + finishing;
+    let free = this.sessions.room(session) + finishing;
     const now = this.now();
     for (const job of jobs) {
       const slots = job.slots ?? 1;
       const group = job.workerGroup ?? null;
       const member =
         group === null ? session.membership.inDefaultGroup : session.membership.groups.includes(group);
-      if (!member || slots > free) continue;
+      if (!member || slots > free || slots > session.slots) continue;
       const row = await grantLease(
         tx,
         { jobId: job.id, agentId: session.agentId, leaseUntil: new Date(now.getTime() + this.leaseMs) },
@@ -341,7 +342,7 @@ export class Dispatcher {
 
   /**
    * Inside the caller's transaction (the one recording this agent's result, after `leaseNewJobs`), leases
-   * to the agent queued jobs it may run, as far as its free slots go: the next iterations of a ForEach,
+   * to the agent queued jobs it may run, as far as its room goes: the next iterations of a ForEach,
    * say, which were decided long before. Saves a dispatch pass (a transaction and a hop) per task.
    */
   async leaseQueued(
@@ -356,7 +357,7 @@ export class Dispatcher {
       return [];
     if (!this.queued.mayHave(session.membership)) return [];
     const leased: JobRow[] = [];
-    let free = this.sessions.freeSlots(session) + finishing;
+    let free = this.sessions.room(session) + finishing;
     while (free >= 1) {
       const version = this.queued.version;
       const jobs = await tx.jobs.leaseNextMany(this.leaseRequest(session, free, now), now);
@@ -407,6 +408,7 @@ export class Dispatcher {
       executionId: job.executionId,
       taskRunId: job.taskRunId,
       taskId: String(task.id),
+      sentAt: performance.now(),
     });
     this.publish(session.agentId, 'jobs', {
       ...this.envelope(),

@@ -191,7 +191,8 @@ export class ResultIntake {
 
   /**
    * The slots each agent's results will free, as far as its session knows: results of the attempts it
-   * holds the lease of. Agents of groups with nothing queued are left out: their slots are worth no query.
+   * holds the lease of (whose run times it notes, for the agent's ready window). Agents of groups with
+   * nothing queued are left out: their slots are worth no query.
    */
   private slotsFreeing(batch: Pending[]): Map<AgentSession, number> {
     const freeing = new Map<AgentSession, number>();
@@ -199,6 +200,8 @@ export class ResultIntake {
       const session = this.d.sessions.get(agentId);
       const lease = session?.leases.get(result.jobId);
       if (!session || !lease || lease.attempt !== result.attempt) continue;
+      lease.finished = true;
+      this.d.sessions.noteRun(session, Date.parse(result.endedAt) - Date.parse(result.startedAt));
       freeing.set(session, (freeing.get(session) ?? 0) + lease.slots);
     }
     for (const session of freeing.keys())

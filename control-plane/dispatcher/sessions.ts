@@ -7,6 +7,10 @@ export interface HeldLease {
   executionId: string;
   taskRunId: string;
   taskId: string;
+  /** when it was sent (performance.now()); unset for leases an agent kept across a reconnect */
+  sentAt?: number;
+  /** its result has come: the agent has finished the job, whether or not the result is recorded yet */
+  finished?: boolean;
 }
 
 export interface AgentSession {
@@ -17,6 +21,10 @@ export interface AgentSession {
   slots: number;
   /** slots of offline-capable work it may hold beyond `slots` (prefetch for a lost link) */
   prefetch?: number;
+  /** slots of jobs it may hold ready beyond `slots` while its jobs run short (see `room`) */
+  ready?: number;
+  /** its results in a row that ran under READY_RUN_MS (by the agent's own clock) */
+  shortRuns?: number;
   maintenance: boolean;
   /** put in maintenance by an admin */
   adminMaintenance?: boolean;
@@ -29,6 +37,18 @@ export interface AgentSession {
   /** jobs this session refused (before-job hook): never leased to it again */
   refused?: Set<string>;
 }
+
+/**
+ * A job that runs longer than this closes an agent's ready window: jobs held ready wait for one of its
+ * slots, so they are only worth it, and only fair to the other agents of the group, while its slots free
+ * up within milliseconds.
+ */
+export const READY_RUN_MS = 50;
+/**
+ * A lease held longer than this closes it too: that job runs long, whatever the ones before did. (Looser
+ * than READY_RUN_MS: a lease's age includes its wait for a slot and the trip of its result.)
+ */
+export const READY_HOLD_MS = 250;
 
 export class Sessions {
   private readonly byAgent = new Map<string, AgentSession>();
@@ -69,6 +89,29 @@ export class Sessions {
     return session.slots - used - (session.reserved ?? 0);
   }
 
+  /**
+   * Slots it may be leased now: its free slots, plus its ready window while that is open. An agent that
+   * finishes jobs within milliseconds would otherwise sit idle between its results and its next jobs,
+   * for as long as the control plane takes to record the one and lease the other. Jobs held ready start
+   * the moment a slot frees, while the control plane records the results. The window is open while the
+   * agent's last `slots` results (at least) each ran under READY_RUN_MS and none of the jobs it holds
+   * and still runs was sent more than READY_HOLD_MS ago; a job that runs longer closes it until a new
+   * run of short ones.
+   */
+  room(session: AgentSession): number {
+    const free = this.freeSlots(session);
+    if (!session.ready || (session.shortRuns ?? 0) < session.slots) return free;
+    const now = performance.now();
+    for (const lease of session.leases.values())
+      if (!lease.finished && (lease.sentAt === undefined || now - lease.sentAt > READY_HOLD_MS)) return free;
+    return free + session.ready;
+  }
+
+  /** Notes how long one of its jobs ran, for its ready window. */
+  noteRun(session: AgentSession, runMs: number): void {
+    session.shortRuns = runMs < READY_RUN_MS ? (session.shortRuns ?? 0) + 1 : 0;
+  }
+
   /** Room left for prefetched offline-capable jobs: slots + prefetch, less what it holds. */
   prefetchRoom(session: AgentSession): number {
     if (!session.prefetch) return 0;
@@ -79,10 +122,7 @@ export class Sessions {
   available(): AgentSession[] {
     const sessions = this.all().filter(
       (s) =>
-        !s.maintenance &&
-        !s.adminMaintenance &&
-        !s.silent &&
-        (this.freeSlots(s) > 0 || this.prefetchRoom(s) > 0),
+        !s.maintenance && !s.adminMaintenance && !s.silent && (this.room(s) > 0 || this.prefetchRoom(s) > 0),
     );
     if (!sessions.length) return sessions;
     const start = this.cursor++ % sessions.length;

@@ -21,6 +21,8 @@ export interface LeaseRequest {
   /** whether the agent belongs to the default group (no `group` label) */
   inDefaultGroup: boolean;
   freeSlots: number;
+  /** the agent's slots: no job heavier than that, even when its free slots count jobs held ready */
+  maxJobSlots?: number;
   leaseUntil: Date;
   /** jobs this agent refused: not offered to it again */
   exclude?: string[];
@@ -58,7 +60,7 @@ function leasable(request: LeaseRequest) {
   if (!groupMatch.length || request.freeSlots < 1) return sql`false`;
   return and(
     eq(jobs.state, 'queued'),
-    lte(jobs.slots, request.freeSlots),
+    lte(jobs.slots, Math.min(request.freeSlots, request.maxJobSlots ?? request.freeSlots)),
     or(...groupMatch),
     request.exclude?.length ? notInArray(jobs.id, request.exclude) : undefined,
     request.offlineOnly ? eq(jobs.offline, true) : undefined,

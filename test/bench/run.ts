@@ -3,7 +3,8 @@
 // Scenarios (--scenarios, comma-separated; default all):
 //   sequential  N strictly sequential Return tasks, per transport (--tasks 40, --runs 5, --transports)
 //   foreach     ForEach over 1,000 values (no limit) and over 100 values one at a time, one agent
-//               (--foreach-runs 3 executions of each, --foreach-slots 4); wall time and CPU per task
+//               (--foreach-runs 3 executions of each, --foreach-slots 8: the worker threads Kestra
+//               starts by default on this 2-core machine, 4 per core); wall time and CPU per task
 //   parallel    one Parallel of N Return tasks across 4 agents of 4 slots (--parallel-tasks 200,
 //               --parallel-runs 3); total time, tasks/s and tasks per agent
 //   latency     trigger to first task: one-task executions one after another on one agent
@@ -56,7 +57,7 @@ const { values: flags } = parseArgs({
     'parallel-tasks': { type: 'string', default: '200' },
     'parallel-runs': { type: 'string', default: '3' },
     'foreach-runs': { type: 'string', default: '3' },
-    'foreach-slots': { type: 'string', default: '4' },
+    'foreach-slots': { type: 'string', default: '8' },
     'latency-executions': { type: 'string', default: '200' },
     'idle-seconds': { type: 'string', default: '30' },
     wait: { type: 'string', default: 'follow' },

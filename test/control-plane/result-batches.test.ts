@@ -1,11 +1,10 @@
 // Results of one execution that arrive together are recorded together: one transaction and one decision
 // for the burst, each result still fenced and acknowledged on its own. The agent here is a bare MQTT
 // client speaking the protocol, so the test controls exactly when each result is published.
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Control, encode, type Job, PROTOCOL_VERSION } from '../../protocol/index.ts';
-import { agentDownSubscription, upTopic } from '../../protocol/topics.ts';
+import type { Job } from '../../protocol/index.ts';
 import { applyFlow, call, type ExecutionJson, runFlow, waitForEnd } from '../support/api.ts';
+import { type BareAgent, connectBareAgent } from '../support/bare-agent.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess, until } from '../support/in-process.ts';
 
@@ -29,49 +28,21 @@ ${Array.from(
 describe('a burst of results of one execution', () => {
   let db: TestDatabase;
   let plane: InProcessPlane;
-  let client: MqttClient;
-  const jobs: Job[] = [];
-  const controls: Control[] = [];
+  let agent: BareAgent;
+  let jobs: Job[];
+  let controls: BareAgent['controls'];
   const agentId = 'bare-agent';
-  let n = 0;
-  const envelope = () => ({ v: PROTOCOL_VERSION, id: `${agentId}.${++n}` });
 
   beforeAll(async () => {
     db = await createTestDatabase();
     plane = await startInProcess(db.url!);
-    client = await mqtt.connectAsync(plane.mqttUrl, {
-      clientId: agentId,
-      username: agentId,
-      password: plane.secret,
-      reconnectPeriod: 0,
-    });
-    client.on('message', (topic, payload) => {
-      const message = JSON.parse(payload.toString());
-      if (topic.endsWith('/jobs')) jobs.push(message);
-      else controls.push(message);
-    });
-    await client.subscribeAsync(agentDownSubscription(agentId), { qos: 1 });
-    await client.publishAsync(
-      upTopic(agentId, 'hello'),
-      encode({
-        ...envelope(),
-        agentId,
-        sessionId: 'session-1',
-        name: agentId,
-        agentVersion: '0.0.0-test',
-        labels: {},
-        slots: TASKS,
-        maintenance: false,
-        held: [],
-      }),
-      { qos: 1 },
-    );
-    await until(async () => controls.some((c) => c.kind === 'welcome'), 'the welcome');
+    agent = await connectBareAgent(plane, agentId, { slots: TASKS });
+    ({ jobs, controls } = agent);
     await applyFlow(plane.api, flow);
   }, 60_000);
 
   afterAll(async () => {
-    await client?.endAsync(true);
+    await agent?.close();
     await plane?.stop();
     await db?.drop();
   });
@@ -80,23 +51,10 @@ describe('a burst of results of one execution', () => {
     const { id } = await runFlow(plane.api, 't.batches', 'burst');
     await until(async () => jobs.length === TASKS, 'every job');
     const result = (job: Job, attempt = job.attempt) =>
-      encode({
-        ...envelope(),
-        jobId: job.jobId,
-        attempt,
-        state: 'SUCCESS',
-        outputs: { value: String(job.task.format) },
-        startedAt: new Date().toISOString(),
-        endedAt: new Date().toISOString(),
-        logChunks: 0,
-      });
+      agent.sendResult(job, { attempt, outputs: { value: String(job.task.format) } });
     // every result at once, a forged one (an attempt this agent was never given) and a repeat
     const first = jobs[0]!;
-    await Promise.all([
-      ...jobs.map((job) => client.publishAsync(upTopic(agentId, 'result'), result(job), { qos: 1 })),
-      client.publishAsync(upTopic(agentId, 'result'), result(first, first.attempt + 1), { qos: 1 }),
-      client.publishAsync(upTopic(agentId, 'result'), result(first), { qos: 1 }),
-    ]);
+    await Promise.all([...jobs.map((job) => result(job)), result(first, first.attempt + 1), result(first)]);
     const execution: ExecutionJson = await waitForEnd(plane.api, id);
     expect(execution.state.current).toBe('SUCCESS');
     const runs = execution.taskRunList.filter((r) => r.taskId !== 'all');
@@ -147,20 +105,7 @@ describe('a burst of results of one execution', () => {
     const stale = jobs[0]!;
     const database = await db.open();
     await database.repository.jobs.finish(stale.jobId);
-    await client.publishAsync(
-      upTopic(agentId, 'result'),
-      encode({
-        ...envelope(),
-        jobId: stale.jobId,
-        attempt: stale.attempt,
-        state: 'SUCCESS',
-        outputs: { value: 'late' },
-        startedAt: new Date().toISOString(),
-        endedAt: new Date().toISOString(),
-        logChunks: 0,
-      }),
-      { qos: 1 },
-    );
+    await agent.sendResult(stale, { outputs: { value: 'late' } });
     await until(async () => controls.some((c) => c.kind === 'resultAck'), 'the stale result answered');
     expect(controls.find((c) => c.kind === 'resultAck')).toMatchObject({
       jobId: stale.jobId,

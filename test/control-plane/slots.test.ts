@@ -1,10 +1,14 @@
-// Slots and weights under a burst: 200 tasks across 3 agents; no agent ever holds more than its slots.
+// Slots and weights under a burst: 200 tasks across 3 agents. No agent is ever leased more than its slots
+// and the jobs it holds ready beyond them (none for the small one), and weighted tasks run only where
+// they fit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFlow, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
 
 const SLOTS: Record<string, number> = { small: 1, medium: 2, large: 4 };
+/** slots of jobs each holds ready beyond its slots: the small one none, the others their default */
+const READY: Record<string, number> = { small: 0, medium: 2, large: 4 };
 
 /** Task t{i}'s slots: mostly 1, every fifth 2, every seventh 3 (only the large agent can run those). */
 const weightOf = (i: number): number => (i % 7 === 0 ? 3 : i % 5 === 0 ? 2 : 1);
@@ -38,7 +42,8 @@ describe('slots and weights', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     plane = await startInProcess(db.url!);
-    for (const [id, slots] of Object.entries(SLOTS)) await plane.agent(id, {}, slots);
+    for (const [id, slots] of Object.entries(SLOTS))
+      await plane.agent(id, {}, slots, id === 'small' ? READY.small : undefined);
     await applyFlow(plane.api, burstFlow());
   }, 60_000);
 
@@ -47,7 +52,7 @@ describe('slots and weights', () => {
     await db?.drop();
   });
 
-  it('never leases an agent more than its slots, and runs weighted tasks only where they fit', async () => {
+  it('never leases an agent more than its slots and ready jobs, and runs weighted tasks only where they fit', async () => {
     const done = await waitForEnd(plane.api, (await runFlow(plane.api, 'test.slots', 'burst')).id, 120_000);
     expect(done.state.current).toBe('SUCCESS');
     const runs = done.taskRunList.filter((r) => r.taskId !== 'all');
@@ -77,10 +82,10 @@ describe('slots and weights', () => {
       peak[e.agent] = Math.max(peak[e.agent] ?? 0, inUse[e.agent]!);
     }
     for (const [agent, slots] of Object.entries(SLOTS)) {
-      expect(peak[agent], `peak slots in use on ${agent}`).toBeLessThanOrEqual(slots);
+      expect(peak[agent], `peak slots leased to ${agent}`).toBeLessThanOrEqual(slots + READY[agent]!);
       expect(peak[agent], `${agent} took part`).toBeGreaterThan(0);
     }
-    // the burst filled the agents: at some point an agent ran as much as its slots allow
-    expect(Object.entries(SLOTS).some(([agent, slots]) => peak[agent] === slots)).toBe(true);
+    // the burst filled the agents: at some point an agent held at least as much as its slots allow
+    expect(Object.entries(SLOTS).some(([agent, slots]) => peak[agent]! >= slots)).toBe(true);
   }, 150_000);
 });

@@ -108,7 +108,7 @@ describe.each(drivers)('repository on %s', (driver) => {
     expect(await repo.jobs.complete(id, 1, 'a')).toBeUndefined();
   });
 
-  it('leases as many queued jobs as fit the free slots in one statement, oldest first', async () => {
+  it('leases as many queued jobs as fit the free slots in one statement, oldest first, none heavier than the agent', async () => {
     const repo = db.repository;
     const group = `many-${newId()}`;
     const base = Date.now() - 60_000;
@@ -155,11 +155,12 @@ describe.each(drivers)('repository on %s', (driver) => {
     expect(run?.attempts).toEqual([{ state: 'RUNNING', startDate: now.toISOString(), agentId: 'a' }]);
     expect(run?.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING']);
     expect((await repo.executions.taskRun(`t-${ids[4]!.id}`))?.state).toBe('CREATED');
-    const second = await repo.jobs.leaseNextMany(request(4), now);
-    expect(second.map((j) => j.id)).toEqual([ids[2]!.id, ids[3]!.id]);
+    // an agent of 2 slots, free slots counting jobs it holds ready beyond them: never the 3-slot job
+    const light = await repo.jobs.leaseNextMany({ ...request(4), maxJobSlots: 2 }, now);
+    expect(light.map((j) => j.id)).toEqual([ids[3]!.id, ids[4]!.id]);
     expect(await repo.jobs.leaseNextMany(request(0), now)).toEqual([]);
     const last = await repo.jobs.leaseNextMany(request(4), now);
-    expect(last.map((j) => j.id)).toEqual([ids[4]!.id]);
+    expect(last.map((j) => j.id)).toEqual([ids[2]!.id]);
     expect(await repo.jobs.leaseNextMany(request(4), now)).toEqual([]);
     // results in one statement: fenced one by one, a repeat in the same batch completes nothing more
     const [a0, a1] = first;
@@ -168,9 +169,9 @@ describe.each(drivers)('repository on %s', (driver) => {
       { jobId: a1!.id, attempt: 1, agentId: 'b' },
       { jobId: a0!.id, attempt: 1, agentId: 'a' },
       { jobId: a1!.id, attempt: 2, agentId: 'a' },
-      { jobId: second[0]!.id, attempt: 1, agentId: 'a' },
+      { jobId: last[0]!.id, attempt: 1, agentId: 'a' },
     ]);
-    expect(done.map((j) => j?.id)).toEqual([a0!.id, undefined, undefined, undefined, second[0]!.id]);
+    expect(done.map((j) => j?.id)).toEqual([a0!.id, undefined, undefined, undefined, last[0]!.id]);
     expect(done[0]?.state).toBe('done');
     expect((await repo.jobs.get(a1!.id))?.state).toBe('leased');
   });

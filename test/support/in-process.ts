@@ -20,7 +20,8 @@ export interface InProcessPlane {
   secret: string;
   /** an admin API token (calls through test/support/api.ts carry it already) */
   adminToken: string;
-  agent(id: string, labels?: Record<string, string>, slots?: number): Promise<Agent>;
+  /** an agent with those labels and slots; `ready`: slots of jobs held ready (default: as many as slots) */
+  agent(id: string, labels?: Record<string, string>, slots?: number, ready?: number): Promise<Agent>;
   stop(): Promise<void>;
 }
 
@@ -67,7 +68,7 @@ export async function startInProcess(
     mqttUrl,
     secret,
     adminToken: TEST_ADMIN_TOKEN,
-    async agent(id, labels = {}, slots = 2) {
+    async agent(id, labels = {}, slots = 2, ready = undefined) {
       const agent = new Agent({
         url: mqttUrl,
         ...(options.tls ? { tls: { ca: readFileSync(options.tls.certFile, 'utf8') } } : {}),
@@ -77,6 +78,7 @@ export async function startInProcess(
         name: id,
         labels,
         slots,
+        ...(ready === undefined ? {} : { ready }),
         dataDir: join(dataDir, id),
         logger: quietAgentLogger,
         ...(options.env ? { env: options.env } : {}),
