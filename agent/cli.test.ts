@@ -7,6 +7,7 @@ import { agentMain } from './cli.ts';
 import { resolveAgentConfig } from './config.ts';
 import { identityPath, loadOrCreateIdentity } from './identity.ts';
 import { silentLogger } from './logger.ts';
+import { registrationToken } from './register.ts';
 import { startBroker, type TestBroker } from './test-support/broker.ts';
 import { FakeControlPlane } from './test-support/fake-control-plane.ts';
 
@@ -89,6 +90,22 @@ describe('roost agent start configuration', () => {
     expect(() => resolveAgentConfig(['--url', 'mqtt://cp'], { ...env, ROOST_AGENT_SLOTS: '0' })).toThrow(
       /ROOST_AGENT_SLOTS/,
     );
+  });
+});
+
+describe('roost agent register --token', () => {
+  it('takes the flag, then ROOST_REGISTRATION_TOKEN, then ROOST_TOKEN only when it holds a registration token', () => {
+    const env = { ROOST_REGISTRATION_TOKEN: 'rrt.b.2', ROOST_TOKEN: 'rrt.c.3' };
+    expect(registrationToken('rrt.a.1', env)).toBe('rrt.a.1');
+    expect(registrationToken(undefined, env)).toBe('rrt.b.2');
+    expect(registrationToken(undefined, { ROOST_TOKEN: 'rrt.c.3' })).toBe('rrt.c.3');
+  });
+
+  it("says why when ROOST_TOKEN holds the CLI's API token, and asks for one when there is none", () => {
+    expect(() => registrationToken(undefined, { ROOST_TOKEN: 'an-api-token' })).toThrow(
+      /ROOST_TOKEN holds an API token for the CLI, not a registration token .*ROOST_REGISTRATION_TOKEN/,
+    );
+    expect(() => registrationToken(undefined, {})).toThrow(/^--token is required\n/);
   });
 });
 

@@ -61,7 +61,13 @@ export interface AgentOptions {
 export { ENV_PREFIX, expressionEnvs } from '../protocol/environment.ts';
 
 /** Variables a task's processes must not inherit from the agent. */
-const WITHHELD = new Set(['ROOST_AGENT_SECRET', 'ROOST_TOKEN', 'ROOST_ADMIN_TOKEN', 'ROOST_SECRETS_FILE']);
+const WITHHELD = new Set([
+  'ROOST_AGENT_SECRET',
+  'ROOST_TOKEN',
+  'ROOST_REGISTRATION_TOKEN',
+  'ROOST_ADMIN_TOKEN',
+  'ROOST_SECRETS_FILE',
+]);
 
 /** The agent's own environment for child processes, without its credentials and local secrets (ROOST_SECRET_*, SECRET_*). */
 export function childEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {

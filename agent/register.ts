@@ -9,7 +9,7 @@ import { identityPath, loadOrCreateIdentity, readEnrolment, writeIdentity } from
 
 export const AGENT_REGISTER_USAGE = `usage: roost agent register --url URL --token T [--labels k=v,...] [--name NAME] [--data-dir DIR] [--force]
   --url        the control plane's HTTP(S) address, e.g. https://roost.example.com  (ROOST_URL)
-  --token      a registration token (roost agent token create)                      (ROOST_TOKEN)
+  --token      a registration token (roost agent token create)         (ROOST_REGISTRATION_TOKEN)
   --labels     labels to claim; the token decides which are allowed                 (ROOST_AGENT_LABELS)
   --name       display name (default: host name)                                    (ROOST_AGENT_NAME)
   --data-dir   where agent.json is written (default: ~/.roost-agent)                (ROOST_DATA_DIR)
@@ -20,6 +20,21 @@ interface RegistrationJson {
   name: string;
   credential: string;
   labels: Record<string, string>;
+}
+
+/**
+ * The registration token: --token, else ROOST_REGISTRATION_TOKEN, else ROOST_TOKEN (its older name) when
+ * it holds a registration token (rrt.…). The CLI reads ROOST_TOKEN as its API token: an admin who has one
+ * set must get a clear error here, not a refusal of that token by the control plane.
+ */
+export function registrationToken(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  const legacy = env.ROOST_TOKEN?.startsWith('rrt.') ? env.ROOST_TOKEN : undefined;
+  const token = flag || env.ROOST_REGISTRATION_TOKEN || legacy;
+  if (token) return token;
+  const why = env.ROOST_TOKEN
+    ? ': ROOST_TOKEN holds an API token for the CLI, not a registration token (rrt.…); pass --token or set ROOST_REGISTRATION_TOKEN'
+    : '';
+  throw new RoostError('ROOST_CONFIG', `--token is required${why}\n${AGENT_REGISTER_USAGE}`);
 }
 
 /** The broker URL of a control plane reached at `server`: MQTT over WebSocket on the same address. */
@@ -56,9 +71,8 @@ export async function registerCommand(
   const pick = (flag: string, variable: string) =>
     (values[flag] as string | undefined) ?? (env[variable] || undefined);
   const server = pick('url', 'ROOST_URL');
-  const token = pick('token', 'ROOST_TOKEN');
   if (!server) throw new RoostError('ROOST_CONFIG', `--url is required\n${AGENT_REGISTER_USAGE}`);
-  if (!token) throw new RoostError('ROOST_CONFIG', `--token is required\n${AGENT_REGISTER_USAGE}`);
+  const token = registrationToken(values.token as string | undefined, env);
   if (!/^https?:\/\//.test(server))
     throw new RoostError(
       'ROOST_CONFIG',

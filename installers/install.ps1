@@ -6,7 +6,8 @@
 # (at startup as SYSTEM when elevated, at logon as the user otherwise): a Windows service would need a
 # service-aware host around node.exe, which the control plane does not ship.
 param(
-  [string]$Token = $env:ROOST_TOKEN,
+  # ROOST_TOKEN, its older name, counts only when it holds a registration token (the CLI's API token is not one)
+  [string]$Token = $(if ($env:ROOST_REGISTRATION_TOKEN) { $env:ROOST_REGISTRATION_TOKEN } elseif ($env:ROOST_TOKEN -like 'rrt.*') { $env:ROOST_TOKEN } else { '' }),
   [string]$Labels = $env:ROOST_AGENT_LABELS,
   [string]$Name = $env:ROOST_AGENT_NAME,
   [string]$Prefix = $env:ROOST_PREFIX,
@@ -32,7 +33,7 @@ if ($Help) {
   @'
 usage: install.ps1 -Token T [-Labels k=v,...] [-Name NAME] [-Prefix DIR] [-Url URL]
                    [-NoService] [-NoStart] [-AutoUpgrade] [-Uninstall]
-  -Token        registration token (roost agent token create)            ROOST_TOKEN
+  -Token        registration token (roost agent token create)            ROOST_REGISTRATION_TOKEN
   -Labels       labels to claim, within what the token allows             ROOST_AGENT_LABELS
   -Name         display name of the agent (default: host name)            ROOST_AGENT_NAME
   -Prefix       install here (default %ProgramFiles%\RoostAgent elevated, else %LOCALAPPDATA%\RoostAgent)  ROOST_PREFIX

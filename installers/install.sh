@@ -5,7 +5,9 @@
 set -eu
 
 ROOST_URL="${ROOST_URL:-@@ROOST_URL@@}"
-TOKEN="${ROOST_TOKEN:-}"
+TOKEN="${ROOST_REGISTRATION_TOKEN:-}"
+# ROOST_TOKEN, its older name, counts only when it holds a registration token: the CLI reads it as its API token
+case "${ROOST_TOKEN:-}" in rrt.*) [ -n "$TOKEN" ] || TOKEN="$ROOST_TOKEN" ;; esac
 LABELS="${ROOST_AGENT_LABELS:-}"
 NAME="${ROOST_AGENT_NAME:-}"
 PREFIX="${ROOST_PREFIX:-}"
@@ -25,7 +27,7 @@ usage() {
   cat <<EOF
 usage: install.sh --token T [--labels k=v,...] [--name NAME] [--prefix DIR] [--url URL]
                   [--no-service] [--no-start] [--auto-upgrade] [--uninstall]
-  --token       registration token (roost agent token create)          ROOST_TOKEN
+  --token       registration token (roost agent token create)          ROOST_REGISTRATION_TOKEN
   --labels      labels to claim, within what the token allows           ROOST_AGENT_LABELS
   --name        display name of the agent (default: host name)          ROOST_AGENT_NAME
   --prefix      install here (default /opt/roost-agent as root, else ~/.roost-agent)  ROOST_PREFIX

@@ -141,7 +141,7 @@ describe('install.sh', () => {
       `curl -fsSL ${cp.api}/install.sh | sh -s -- --prefix ${prefix} --no-service --no-start`,
       {
         PATH,
-        ROOST_TOKEN: installToken,
+        ROOST_REGISTRATION_TOKEN: installToken,
         ROOST_AGENT_LABELS: 'group=without-node',
         ROOST_AGENT_NAME: 'installed-2',
       },
