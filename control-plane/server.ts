@@ -197,7 +197,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
               const start = { executionId: created.id, event: { type: 'start' as const } };
               const submitted = await executor.submitInline(tx, start, created);
               after = submitted.after;
-              if (submitted.committed) leased = await dispatcher.leaseInline(tx, submitted.committed.jobs);
+              if (submitted.committed)
+                leased = await dispatcher.leasing.leaseInline(tx, submitted.committed.jobs);
             });
             leased?.(true);
             after?.();

@@ -24,7 +24,7 @@ import {
 } from '../../protocol/index.ts';
 import type { ExecutorLink, StoppedJob } from '../executor/index.ts';
 import type { Logger } from '../logger.ts';
-import type { Connection, JobRow, LeaseRequest, NewJob, Repository, Unlisten } from '../repository/index.ts';
+import type { Connection, NewJob, Repository, Unlisten } from '../repository/index.ts';
 import {
   AGENTS_CHANNEL,
   GROUPS_CHANNEL,
@@ -36,10 +36,10 @@ import { onAgentNotice } from './agent-admin.ts';
 import { AgentMessages } from './agent-messages.ts';
 import type { Broker } from './broker.ts';
 import { membershipOf, type WorkerGroupSelector } from './groups.ts';
-import { grantLease } from './leases.ts';
+import { Leasing } from './leasing.ts';
 import { QueuedHint } from './queued-hint.ts';
 import { failUnplaceable, releaseAgent, sweep } from './recovery.ts';
-import { type AgentSession, Sessions } from './sessions.ts';
+import { Sessions } from './sessions.ts';
 
 export interface DispatcherOptions {
   repository: Repository;
@@ -76,6 +76,7 @@ export class Dispatcher {
   private dispatchAgain = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly messages: AgentMessages;
+  readonly leasing: Leasing;
   readonly leaseMs: number;
   readonly offlineGraceMs: number;
   readonly heartbeatIntervalMs: number;
@@ -93,6 +94,7 @@ export class Dispatcher {
     this.maxAgentLost = options.maxAgentLost ?? 2;
     this.now = options.now ?? (() => new Date());
     this.messages = new AgentMessages(this);
+    this.leasing = new Leasing(this);
   }
 
   get repository(): Repository {
@@ -215,7 +217,8 @@ export class Dispatcher {
       this.dispatchAgain = true;
       return;
     }
-    this.dispatching = this.dispatchPass()
+    this.dispatching = this.leasing
+      .pass()
       .catch((error) => this.logger.error({ err: error }, 'dispatch pass failed'))
       .finally(() => {
         this.dispatching = undefined;
@@ -234,195 +237,6 @@ export class Dispatcher {
   /** Marks every live agent's groups: jobs may be queued for any of them (startup, other processes, sweep). */
   markAll(): void {
     for (const session of this.sessions.all()) this.queued.addMembership(session.membership);
-  }
-
-  /**
-   * Gives each available agent that may have work the oldest job it may take, round after round, until
-   * a round grants nothing. Agents whose groups have nothing queued cost no query.
-   */
-  private async dispatchPass(): Promise<void> {
-    for (;;) {
-      let granted = 0;
-      for (const session of this.sessions.available()) {
-        if (this.state !== 'running') return;
-        if (!this.queued.mayHave(session.membership)) continue;
-        const version = this.queued.version;
-        if (await this.leaseTo(session)) granted++;
-        // an agent that refused jobs may leave queued ones that others of its groups can take
-        else if (!session.refused?.size)
-          this.queued.clear(session.membership, this.sessions.room(session), version);
-      }
-      if (!granted) return;
-    }
-  }
-
-  /**
-   * Leases the next job the session may take to it: one that fits its room (free slots, and its ready
-   * window while open) or, for an agent that prefetches, an offline-capable one beyond them (it waits on
-   * the agent, and runs there even if the link drops).
-   */
-  private async leaseTo(session: AgentSession): Promise<boolean> {
-    const free = this.sessions.room(session);
-    if (free >= 1 && (await this.leaseWithin(session, free, false))) return true;
-    const room = Math.min(this.sessions.prefetchRoom(session), session.slots);
-    return room >= 1 && this.leaseWithin(session, room, true);
-  }
-
-  /** What an agent may be leased: a queued job of its groups that fits `free` slots, none it refused. */
-  private leaseRequest(session: AgentSession, free: number, now: Date, offlineOnly = false): LeaseRequest {
-    return {
-      agentId: session.agentId,
-      groups: session.membership.groups,
-      inDefaultGroup: session.membership.inDefaultGroup,
-      freeSlots: free,
-      maxJobSlots: session.slots,
-      leaseUntil: new Date(now.getTime() + this.leaseMs),
-      ...(session.refused?.size ? { exclude: [...session.refused] } : {}),
-      ...(offlineOnly ? { offlineOnly } : {}),
-    };
-  }
-
-  private async leaseWithin(session: AgentSession, free: number, offlineOnly: boolean): Promise<boolean> {
-    // hold the free slots while the transaction runs: a result's transaction may lease to this agent too
-    session.reserved = (session.reserved ?? 0) + free;
-    let job: JobRow | undefined;
-    try {
-      job = await this.repository.transaction((tx) => {
-        // read the clock inside the transaction, so a lease never predates the decision that made the job
-        const now = this.now();
-        return grantLease(tx, this.leaseRequest(session, free, now, offlineOnly), now);
-      });
-    } finally {
-      session.reserved -= free;
-    }
-    if (!job) return false;
-    this.sendJob(session, job);
-    return true;
-  }
-
-  /**
-   * Inside the caller's transaction (the one recording this agent's result), leases to the agent those
-   * of the jobs just decided that it may run, as far as its room goes. They are taken out of `jobs`,
-   * so that the executor's commit event does not dispatch them again.
-   */
-  async leaseNewJobs(
-    tx: Repository,
-    session: AgentSession,
-    jobs: NewJob[] | undefined,
-    /** slots of the jobs whose results this transaction records: free once it commits */
-    finishing: number,
-    /** where each slot held for a lease is noted, for the caller to let go after the transaction */
-    holds: SlotHold[],
-  ): Promise<JobRow[]> {
-    if (!jobs?.length || session.maintenance || session.adminMaintenance || this.state !== 'running')
-      return [];
-    const leased: JobRow[] = [];
-    let free = this.sessions.room(session) + finishing;
-    const now = this.now();
-    for (const job of jobs) {
-      const slots = job.slots ?? 1;
-      const group = job.workerGroup ?? null;
-      const member =
-        group === null ? session.membership.inDefaultGroup : session.membership.groups.includes(group);
-      if (!member || slots > free || slots > session.slots) continue;
-      const row = await grantLease(
-        tx,
-        { jobId: job.id, agentId: session.agentId, leaseUntil: new Date(now.getTime() + this.leaseMs) },
-        now,
-      );
-      if (!row) continue;
-      free -= slots;
-      hold(session, slots, holds);
-      leased.push(row);
-    }
-    const taken = new Set(leased.map((j) => j.id));
-    for (let i = jobs.length - 1; i >= 0; i--) if (taken.has(jobs[i]!.id)) jobs.splice(i, 1);
-    return leased;
-  }
-
-  /**
-   * Inside the caller's transaction (the one recording this agent's result, after `leaseNewJobs`), leases
-   * to the agent queued jobs it may run, as far as its room goes: the next iterations of a ForEach,
-   * say, which were decided long before. Saves a dispatch pass (a transaction and a hop) per task.
-   */
-  async leaseQueued(
-    tx: Repository,
-    session: AgentSession,
-    finishing: number,
-    holds: SlotHold[],
-    /** the transaction's clock reading, when the caller has one (the attempts start then) */
-    now = this.now(),
-  ): Promise<JobRow[]> {
-    if (session.maintenance || session.adminMaintenance || session.silent || this.state !== 'running')
-      return [];
-    if (!this.queued.mayHave(session.membership)) return [];
-    const leased: JobRow[] = [];
-    let free = this.sessions.room(session) + finishing;
-    while (free >= 1) {
-      const version = this.queued.version;
-      const jobs = await tx.jobs.leaseNextMany(this.leaseRequest(session, free, now), now);
-      if (!jobs.length) {
-        // nothing fits: no need to ask again until jobs arrive (or slots free up, for heavy ones)
-        if (!session.refused?.size) this.queued.clear(session.membership, free, version);
-        break;
-      }
-      for (const job of jobs) {
-        free -= job.slots;
-        hold(session, job.slots, holds);
-        leased.push(job);
-      }
-    }
-    return leased;
-  }
-
-  /**
-   * Leases jobs a decision has just created to agents that can take them now, inside that decision's
-   * transaction: a new execution is created, decided and its first jobs leased in one commit. Leased jobs
-   * are taken out of `jobs` (the others wait for a dispatch pass as usual). Call the returned function
-   * once the transaction has ended: with true after a commit (the jobs are sent), false after a failure.
-   */
-  async leaseInline(tx: Repository, jobs: NewJob[]): Promise<(committed: boolean) => void> {
-    const leased: { session: AgentSession; job: JobRow }[] = [];
-    const holds: SlotHold[] = [];
-    try {
-      for (const session of this.sessions.available()) {
-        if (!jobs.length) break;
-        for (const job of await this.leaseNewJobs(tx, session, jobs, 0, holds)) leased.push({ session, job });
-      }
-    } catch (error) {
-      releaseHolds(holds);
-      throw error;
-    }
-    return (committed) => {
-      releaseHolds(holds);
-      if (committed) for (const { session, job } of leased) this.sendJob(session, job);
-    };
-  }
-
-  /** Records a lease granted to the session and publishes the job to its agent. */
-  sendJob(session: AgentSession, job: JobRow): void {
-    const task = job.payload.task;
-    session.leases.set(job.id, {
-      attempt: job.attempt,
-      slots: job.slots,
-      executionId: job.executionId,
-      taskRunId: job.taskRunId,
-      taskId: String(task.id),
-      sentAt: performance.now(),
-    });
-    this.publish(session.agentId, 'jobs', {
-      ...this.envelope(),
-      jobId: job.id,
-      attempt: job.attempt,
-      leaseMs: this.leaseMs,
-      executionId: job.executionId,
-      taskRunId: job.taskRunId,
-      slots: job.slots,
-      offline: job.offline,
-      task,
-      context: job.payload.context,
-      ...(job.payload.workingDirectory ? { workingDirectory: job.payload.workingDirectory } : {}),
-    });
   }
 
   private async onPacket(topic: string, payload: Buffer): Promise<void> {
@@ -507,22 +321,4 @@ export class Dispatcher {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
-}
-
-/**
- * Slots of an agent held for leases granted in a transaction not yet committed, so that no other
- * transaction leases them too; let go once it has ended (the leases are then in `leases`, or gone).
- */
-export interface SlotHold {
-  session: AgentSession;
-  slots: number;
-}
-
-function hold(session: AgentSession, slots: number, holds: SlotHold[]): void {
-  session.reserved = (session.reserved ?? 0) + slots;
-  holds.push({ session, slots });
-}
-
-export function releaseHolds(holds: SlotHold[]): void {
-  for (const { session, slots } of holds.splice(0)) session.reserved = (session.reserved ?? 0) - slots;
 }

@@ -1,8 +1,8 @@
 // Work that lost its agent or never found one: leases of a lost agent, leases that ran out, and jobs
 // that may not wait for an agent of their group. The dispatcher calls these; the database decides.
-import type { JobRow } from '../repository/index.ts';
+import type { ExecutorLink, ExecutorMessage } from '../executor/index.ts';
+import type { JobRow, Repository } from '../repository/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import { failTask, releaseLost } from './leases.ts';
 
 /**
  * Releases every lease of a lost agent; each job goes back to the queue or fails. Offline-capable jobs
@@ -92,4 +92,61 @@ function noAgentError(job: JobRow) {
     message: `no agent of ${group} was available to run the task (fallback ${job.fallback})`,
     code: 'ROOST_NO_AGENT',
   };
+}
+
+/**
+ * Gives up a lease whose agent was lost: the attempt ends FAILED and the job is queued again as its
+ * next attempt, unless it has now lost `maxAgentLost` agents, in which case the task fails. Returns
+ * what to run after the commit.
+ */
+export async function releaseLost(
+  tx: Repository,
+  executor: ExecutorLink,
+  job: JobRow,
+  reason: string,
+  maxAgentLost: number,
+  now: Date,
+): Promise<(() => void) | undefined> {
+  const lost = job.agentLost + 1;
+  // a child of a WorkingDirectory cannot move: its directory was on the lost agent
+  if (job.payload.workingDirectory) {
+    return failTask(tx, executor, job, {
+      message: `task failed: the agent holding its working directory was lost (${reason})`,
+      code: 'ROOST_AGENT_LOST',
+    });
+  }
+  if (lost < maxAgentLost) {
+    const error = { message: reason, code: 'ROOST_AGENT_LOST' };
+    await tx.executions.endLastAttempt(job.taskRunId, { state: 'FAILED', endDate: now.toISOString(), error });
+    await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: lost });
+    return undefined;
+  }
+  // the executor ends this last attempt itself when it records the failure
+  return failTask(tx, executor, job, {
+    message: `task failed: ${lost} agents were lost while running it (last: ${reason})`,
+    code: 'ROOST_AGENT_LOST',
+  });
+}
+
+/** Ends a job without an agent result and tells the executor the task failed (or was cancelled). */
+export async function failTask(
+  tx: Repository,
+  executor: ExecutorLink,
+  job: JobRow,
+  error: { message: string; code: string },
+  state: 'FAILED' | 'CANCELLED' = 'FAILED',
+): Promise<() => void> {
+  await tx.jobs.finish(job.id);
+  const message: ExecutorMessage = {
+    executionId: job.executionId,
+    event: {
+      type: 'result',
+      taskRunId: job.taskRunId,
+      attempt: job.attempt,
+      state,
+      outputs: {},
+      error,
+    },
+  };
+  return (await executor.submit(tx, message)).after;
 }

@@ -5,7 +5,8 @@
 import type { Result } from '../../protocol/index.ts';
 import type { ExecutorMessage, Submitted } from '../executor/index.ts';
 import type { JobRow, Repository } from '../repository/index.ts';
-import { type Dispatcher, releaseHolds, type SlotHold } from './dispatcher.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import { releaseHolds, type SlotHold } from './leasing.ts';
 import type { AgentSession } from './sessions.ts';
 
 /** The most results one transaction records; more wait for the next. */
@@ -101,7 +102,7 @@ export class ResultIntake {
       if (session) sessions.add(session);
     }
     for (const session of sessions) d.queued.slotsFreed(session.membership);
-    for (const { session, jobs } of recorded.leased) for (const job of jobs) d.sendJob(session, job);
+    for (const { session, jobs } of recorded.leased) for (const job of jobs) d.leasing.sendJob(session, job);
     recorded.submitted?.after();
     batch.forEach(({ agentId, result }, i) => {
       const accepted = recorded.accepted[i]!;
@@ -145,7 +146,7 @@ export class ResultIntake {
     const completing = tx.jobs.completeMany(batch.map(({ agentId, result }) => ({ ...result, agentId })));
     const leasing = [...freeing].map(async ([session, slots]) => ({
       session,
-      jobs: await d.leaseQueued(tx, session, slots, holds, now),
+      jobs: await d.leasing.leaseQueued(tx, session, slots, holds, now),
     }));
     const prepared = executionId ? d.options.executor.prepare?.(tx, executionId, now) : undefined;
     const [locked, completed, queued] = await Promise.all([locking, completing, Promise.all(leasing)]);
@@ -181,9 +182,9 @@ export class ResultIntake {
     for (const [agentId, slots] of finishing) {
       const session = d.sessions.get(agentId);
       if (!session) continue;
-      const jobs = await d.leaseNewJobs(tx, session, submitted.committed?.jobs, slots, holds);
+      const jobs = await d.leasing.leaseNewJobs(tx, session, submitted.committed?.jobs, slots, holds);
       // queued jobs for the slots still free, unless asked for ahead already
-      if (!freeing.has(session)) jobs.push(...(await d.leaseQueued(tx, session, slots, holds)));
+      if (!freeing.has(session)) jobs.push(...(await d.leasing.leaseQueued(tx, session, slots, holds)));
       if (jobs.length) leased.push({ session, jobs });
     }
     return { accepted, submitted, leased };

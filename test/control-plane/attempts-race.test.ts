@@ -2,7 +2,7 @@
 // dispatcher leases a job and records its running attempt while the executor, which read the task run
 // just before, decides the task's timeout. The executor's write must not erase the dispatcher's attempt.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grantLease } from '../../control-plane/dispatcher/leases.ts';
+import { grantLease } from '../../control-plane/dispatcher/leasing.ts';
 import { createExecution, Executor, type ExecutorMessage } from '../../control-plane/executor/index.ts';
 import { silentLogger } from '../../control-plane/logger.ts';
 import type { Database, Repository } from '../../control-plane/repository/index.ts';
