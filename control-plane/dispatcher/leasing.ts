@@ -27,6 +27,12 @@ export async function grantLease(
   return job;
 }
 
+/** Work an agent has just finished quickly: the tasks of one execution its results were of. */
+export interface ReadyWork {
+  executionId: string;
+  taskIds: ReadonlySet<string>;
+}
+
 export class Leasing {
   constructor(private readonly d: Dispatcher) {}
 
@@ -44,19 +50,19 @@ export class Leasing {
         if (await this.leaseTo(session)) granted++;
         // an agent that refused jobs may leave queued ones that others of its groups can take
         else if (!session.refused?.size)
-          this.d.queued.clear(session.membership, this.d.sessions.room(session), version);
+          this.d.queued.clear(session.membership, this.d.sessions.freeSlots(session), version);
       }
       if (!granted) return;
     }
   }
 
   /**
-   * Leases the next job the session may take to it: one that fits its room (free slots, and its ready
-   * window while open) or, for an agent that prefetches, an offline-capable one beyond them (it waits on
-   * the agent, and runs there even if the link drops).
+   * Leases the next job the session may take to it: one that fits its free slots or, for an agent that
+   * prefetches, an offline-capable one beyond them (it waits on the agent, and runs there even if the
+   * link drops).
    */
   private async leaseTo(session: AgentSession): Promise<boolean> {
-    const free = this.d.sessions.room(session);
+    const free = this.d.sessions.freeSlots(session);
     if (free >= 1 && (await this.leaseWithin(session, free, false))) return true;
     const room = Math.min(this.d.sessions.prefetchRoom(session), session.slots);
     return room >= 1 && this.leaseWithin(session, room, true);
@@ -96,8 +102,9 @@ export class Leasing {
 
   /**
    * Inside the caller's transaction (the one recording this agent's result), leases to the agent those
-   * of the jobs just decided that it may run, as far as its room goes. They are taken out of `jobs`,
-   * so that the executor's commit event does not dispatch them again.
+   * of the jobs just decided that it may run, as far as its free slots go, and those that are more of
+   * the `ready` work as far as its ready window goes. They are taken out of `jobs`, so that the
+   * executor's commit event does not dispatch them again.
    */
   async leaseNewJobs(
     tx: Repository,
@@ -107,17 +114,22 @@ export class Leasing {
     finishing: number,
     /** where each slot held for a lease is noted, for the caller to let go after the transaction */
     holds: SlotHold[],
+    /** the work the agent has just finished quickly, which it may hold more of ready */
+    ready?: ReadyWork,
   ): Promise<JobRow[]> {
     if (!jobs?.length || session.maintenance || session.adminMaintenance || !this.d.running) return [];
     const leased: JobRow[] = [];
-    let free = this.d.sessions.room(session) + finishing;
+    let free = this.d.sessions.freeSlots(session) + finishing;
+    let room = free + (ready ? this.d.sessions.readyRoom(session) : 0);
     const now = this.d.now();
     for (const job of jobs) {
       const slots = job.slots ?? 1;
       const group = job.workerGroup ?? null;
       const member =
         group === null ? session.membership.inDefaultGroup : session.membership.groups.includes(group);
-      if (!member || slots > free || slots > session.slots) continue;
+      if (!member || slots > session.slots) continue;
+      const same = job.executionId === ready?.executionId && ready.taskIds.has(String(job.payload.task.id));
+      if (slots > free && !(same && slots <= room)) continue;
       const row = await grantLease(
         tx,
         { jobId: job.id, agentId: session.agentId, leaseUntil: new Date(now.getTime() + this.d.leaseMs) },
@@ -125,6 +137,7 @@ export class Leasing {
       );
       if (!row) continue;
       free -= slots;
+      room -= slots;
       hold(session, slots, holds);
       leased.push(row);
     }
@@ -135,8 +148,9 @@ export class Leasing {
 
   /**
    * Inside the caller's transaction (the one recording this agent's result, after `leaseNewJobs`), leases
-   * to the agent queued jobs it may run, as far as its room goes: the next iterations of a ForEach,
-   * say, which were decided long before. Saves a dispatch pass (a transaction and a hop) per task.
+   * to the agent queued jobs it may run, as far as its free slots go: the next iterations of a ForEach,
+   * say, which were decided long before. Saves a dispatch pass (a transaction and a hop) per task. Then,
+   * as far as its ready window goes, more of the `ready` work if that is what heads the queue.
    */
   async leaseQueued(
     tx: Repository,
@@ -145,24 +159,41 @@ export class Leasing {
     holds: SlotHold[],
     /** the transaction's clock reading, when the caller has one (the attempts start then) */
     now = this.d.now(),
+    /** the work the agent has just finished quickly, which it may hold more of ready */
+    ready?: ReadyWork,
   ): Promise<JobRow[]> {
     if (session.maintenance || session.adminMaintenance || session.silent || !this.d.running) return [];
     if (!this.d.queued.mayHave(session.membership)) return [];
     const leased: JobRow[] = [];
-    let free = this.d.sessions.room(session) + finishing;
+    const take = (jobs: JobRow[]) => {
+      for (const job of jobs) {
+        hold(session, job.slots, holds);
+        leased.push(job);
+      }
+      return jobs.reduce((sum, job) => sum + job.slots, 0);
+    };
+    let free = this.d.sessions.freeSlots(session) + finishing;
+    let room = free + (ready ? this.d.sessions.readyRoom(session) : 0);
     while (free >= 1) {
       const version = this.d.queued.version;
       const jobs = await tx.jobs.leaseNextMany(this.leaseRequest(session, free, now), now);
       if (!jobs.length) {
         // nothing fits: no need to ask again until jobs arrive (or slots free up, for heavy ones)
         if (!session.refused?.size) this.d.queued.clear(session.membership, free, version);
-        break;
+        return leased;
       }
-      for (const job of jobs) {
-        free -= job.slots;
-        hold(session, job.slots, holds);
-        leased.push(job);
-      }
+      const taken = take(jobs);
+      free -= taken;
+      room -= taken;
+    }
+    while (ready && room >= 1) {
+      const request = {
+        ...this.leaseRequest(session, room, now),
+        ready: { executionId: ready.executionId, taskIds: [...ready.taskIds] },
+      };
+      const jobs = await tx.jobs.leaseNextMany(request, now);
+      if (!jobs.length) break;
+      room -= take(jobs);
     }
     return leased;
   }

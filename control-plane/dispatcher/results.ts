@@ -6,7 +6,7 @@ import type { Result } from '../../protocol/index.ts';
 import type { ExecutorMessage, Submitted } from '../executor/index.ts';
 import type { JobRow, Repository } from '../repository/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import { releaseHolds, type SlotHold } from './leasing.ts';
+import { type ReadyWork, releaseHolds, type SlotHold } from './leasing.ts';
 import type { AgentSession } from './sessions.ts';
 
 /** The most results one transaction records; more wait for the next. */
@@ -139,14 +139,20 @@ export class ResultIntake {
     holds: SlotHold[],
   ): Promise<Recorded> {
     const d = this.d;
-    const freeing = this.slotsFreeing(batch);
+    const finished = this.finishedBy(batch);
+    // queued jobs are worth a query only for agents whose groups may have some
+    const freeing = [...finished].filter(([session]) => d.queued.mayHave(session.membership));
+    const ready = (session: AgentSession): ReadyWork | undefined => {
+      const taskIds = finished.get(session)?.taskIds;
+      return executionId && taskIds ? { executionId, taskIds } : undefined;
+    };
     // one clock reading: the attempts leased ahead start when the decision ends the finished ones
     const now = d.now();
     const locking = executionId ? tx.executions.lock(executionId) : undefined;
     const completing = tx.jobs.completeMany(batch.map(({ agentId, result }) => ({ ...result, agentId })));
-    const leasing = [...freeing].map(async ([session, slots]) => ({
+    const leasing = freeing.map(async ([session, { slots }]) => ({
       session,
-      jobs: await d.leasing.leaseQueued(tx, session, slots, holds, now),
+      jobs: await d.leasing.leaseQueued(tx, session, slots, holds, now, ready(session)),
     }));
     const prepared = executionId ? d.options.executor.prepare?.(tx, executionId, now) : undefined;
     const [locked, completed, queued] = await Promise.all([locking, completing, Promise.all(leasing)]);
@@ -182,31 +188,34 @@ export class ResultIntake {
     for (const [agentId, slots] of finishing) {
       const session = d.sessions.get(agentId);
       if (!session) continue;
-      const jobs = await d.leasing.leaseNewJobs(tx, session, submitted.committed?.jobs, slots, holds);
+      const newJobs = submitted.committed?.jobs;
+      const jobs = await d.leasing.leaseNewJobs(tx, session, newJobs, slots, holds, ready(session));
       // queued jobs for the slots still free, unless asked for ahead already
-      if (!freeing.has(session)) jobs.push(...(await d.leasing.leaseQueued(tx, session, slots, holds)));
+      if (!freeing.some(([asked]) => asked === session))
+        jobs.push(...(await d.leasing.leaseQueued(tx, session, slots, holds, undefined, ready(session))));
       if (jobs.length) leased.push({ session, jobs });
     }
     return { accepted, submitted, leased };
   }
 
   /**
-   * The slots each agent's results will free, as far as its session knows: results of the attempts it
-   * holds the lease of (whose run times it notes, for the agent's ready window). Agents of groups with
-   * nothing queued are left out: their slots are worth no query.
+   * What each agent's results finish, as far as its session knows (results of the attempts it holds the
+   * lease of): the slots they will free, and their tasks, the work its ready window may hold more of if
+   * they ran short. Notes their run times, for that window.
    */
-  private slotsFreeing(batch: Pending[]): Map<AgentSession, number> {
-    const freeing = new Map<AgentSession, number>();
+  private finishedBy(batch: Pending[]): Map<AgentSession, { slots: number; taskIds: Set<string> }> {
+    const finished = new Map<AgentSession, { slots: number; taskIds: Set<string> }>();
     for (const { agentId, result } of batch) {
       const session = this.d.sessions.get(agentId);
       const lease = session?.leases.get(result.jobId);
       if (!session || !lease || lease.attempt !== result.attempt) continue;
       lease.finished = true;
       this.d.sessions.noteRun(session, Date.parse(result.endedAt) - Date.parse(result.startedAt));
-      freeing.set(session, (freeing.get(session) ?? 0) + lease.slots);
+      const entry = finished.get(session) ?? { slots: 0, taskIds: new Set<string>() };
+      entry.slots += lease.slots;
+      entry.taskIds.add(lease.taskId);
+      finished.set(session, entry);
     }
-    for (const session of freeing.keys())
-      if (!this.d.queued.mayHave(session.membership)) freeing.delete(session);
-    return freeing;
+    return finished;
   }
 }

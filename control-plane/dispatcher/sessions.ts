@@ -90,21 +90,20 @@ export class Sessions {
   }
 
   /**
-   * Slots it may be leased now: its free slots, plus its ready window while that is open. An agent that
-   * finishes jobs within milliseconds would otherwise sit idle between its results and its next jobs,
-   * for as long as the control plane takes to record the one and lease the other. Jobs held ready start
-   * the moment a slot frees, while the control plane records the results. The window is open while the
-   * agent's last `slots` results (at least) each ran under READY_RUN_MS and none of the jobs it holds
-   * and still runs was sent more than READY_HOLD_MS ago; a job that runs longer closes it until a new
-   * run of short ones.
+   * Slots of jobs it may hold ready beyond its slots now: its ready window while that is open, else 0.
+   * An agent that finishes jobs within milliseconds would otherwise sit idle between its results and
+   * its next jobs, for as long as the control plane takes to record the one and lease the other. Jobs
+   * held ready start the moment a slot frees, while the control plane records the results. The window
+   * is open while the agent's last `slots` results (at least) each ran under READY_RUN_MS and none of
+   * the jobs it holds and still runs was sent more than READY_HOLD_MS ago; a job that runs longer closes
+   * it until a new run of short ones. Only more of the work it has just finished goes into it (Leasing).
    */
-  room(session: AgentSession): number {
-    const free = this.freeSlots(session);
-    if (!session.ready || (session.shortRuns ?? 0) < session.slots) return free;
+  readyRoom(session: AgentSession): number {
+    if (!session.ready || (session.shortRuns ?? 0) < session.slots) return 0;
     const now = performance.now();
     for (const lease of session.leases.values())
-      if (!lease.finished && (lease.sentAt === undefined || now - lease.sentAt > READY_HOLD_MS)) return free;
-    return free + session.ready;
+      if (!lease.finished && (lease.sentAt === undefined || now - lease.sentAt > READY_HOLD_MS)) return 0;
+    return session.ready;
   }
 
   /** Notes how long one of its jobs ran, for its ready window. */
@@ -122,7 +121,10 @@ export class Sessions {
   available(): AgentSession[] {
     const sessions = this.all().filter(
       (s) =>
-        !s.maintenance && !s.adminMaintenance && !s.silent && (this.room(s) > 0 || this.prefetchRoom(s) > 0),
+        !s.maintenance &&
+        !s.adminMaintenance &&
+        !s.silent &&
+        (this.freeSlots(s) > 0 || this.prefetchRoom(s) > 0),
     );
     if (!sessions.length) return sessions;
     const start = this.cursor++ % sessions.length;

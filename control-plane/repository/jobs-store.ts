@@ -28,6 +28,11 @@ export interface LeaseRequest {
   exclude?: string[];
   /** only offline-capable jobs (a prefetch beyond the agent's free slots) */
   offlineOnly?: boolean;
+  /**
+   * jobs to hold ready beyond the agent's slots: only the head of the queue, as long as it is more of
+   * the same work (this execution, these tasks) that the agent has just finished quickly (leaseNextMany)
+   */
+  ready?: { executionId: string; taskIds: readonly string[] };
 }
 
 /** The NOTIFY channel on which new queued jobs are announced to dispatchers in other processes. */
@@ -66,6 +71,13 @@ function leasable(request: LeaseRequest) {
     request.offlineOnly ? eq(jobs.offline, true) : undefined,
     or(isNull(jobs.pinnedAgentId), eq(jobs.pinnedAgentId, request.agentId)),
   );
+}
+
+/** Whether a candidate job is the work `ready` names (any job, without it). */
+function sameWork(ready: LeaseRequest['ready']) {
+  if (!ready) return sql`true`;
+  return sql`execution_id = ${ready.executionId}
+    and task_id = any(array(select jsonb_array_elements_text(${JSON.stringify(ready.taskIds)}::jsonb)))`;
 }
 
 export class JobsStore {
@@ -111,7 +123,8 @@ export class JobsStore {
    * Leases the oldest queued jobs the agent may take, as many as fit its free slots, and starts a
    * RUNNING attempt on each one's task run (as ExecutionsStore.startAttempt does), all in one statement:
    * the longest run of jobs, in queue order, whose slots add up to no more (a heavier job that does not
-   * fit ends the run; the next call may take what follows). Oldest first.
+   * fit ends the run; the next call may take what follows). Oldest first. With `ready`, the run also
+   * ends at the first job of another execution or task: jobs held ready never jump the queue.
    */
   async leaseNextMany(request: LeaseRequest, now: Date): Promise<JobRow[]> {
     if (request.freeSlots < 1) return [];
@@ -121,12 +134,14 @@ export class JobsStore {
     const rows = await rowsOf(
       this.db,
       sql`with candidates as (
-          select id, slots, created_at from jobs where ${leasable(request)}
+          select id, slots, created_at, execution_id, payload->'task'->>'id' as task_id from jobs
+          where ${leasable(request)}
           order by created_at, id limit ${request.freeSlots} for update skip locked),
         fitting as (
           select id from (
-            select id, sum(slots) over (order by created_at, id) as total from candidates) c
-          where total <= ${request.freeSlots}),
+            select id, sum(slots) over w as total, bool_and(${sameWork(request.ready)}) over w as same
+            from candidates window w as (order by created_at, id)) c
+          where total <= ${request.freeSlots} and same),
         leased as (
           update jobs set state = 'leased', agent_id = ${request.agentId},
             lease_until = ${request.leaseUntil.toISOString()}::timestamptz

@@ -27,6 +27,16 @@ tasks:
         format: "{{ taskrun.value }}"
 `;
 
+const parallel = `
+id: parallel
+namespace: t.ready
+tasks:
+  - id: all
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+${Array.from({ length: 6 }, (_, i) => `      - id: t${i}\n        type: io.kestra.plugin.core.debug.Return\n        format: "${i}"`).join('\n')}
+`;
+
 describe('jobs held ready beyond an agent’s slots', () => {
   let db: TestDatabase;
   let plane: InProcessPlane;
@@ -53,6 +63,7 @@ describe('jobs held ready beyond an agent’s slots', () => {
     plane = await startInProcess(db.url!);
     agent = await connectBareAgent(plane, 'bare-ready', { slots: SLOTS, ready: READY });
     await applyFlow(plane.api, flow);
+    await applyFlow(plane.api, parallel);
   }, 60_000);
 
   afterAll(async () => {
@@ -98,5 +109,19 @@ describe('jobs held ready beyond an agent’s slots', () => {
       expect(run.attempts).toHaveLength(1);
     }
     expect(agent.jobs).toHaveLength(VALUES);
+  }, 60_000);
+
+  it('holds ready only more of the work it has just finished: never other tasks', async () => {
+    const before = agent.jobs.length;
+    const { id } = await runFlow(plane.api, 't.ready', 'parallel');
+    await until(async () => agent.jobs.length === before + SLOTS, 'the first jobs');
+    // short runs, as many as its slots: the window is open, but what heads the queue is other tasks
+    let peak = 0;
+    while (held().length) {
+      await finish(held());
+      peak = Math.max(peak, held().length);
+    }
+    expect(peak).toBe(SLOTS);
+    expect((await waitForEnd(plane.api, id)).state.current).toBe('SUCCESS');
   }, 60_000);
 });

@@ -34,15 +34,16 @@ describe('the ready window', () => {
 
   it('opens once the agent has finished as many short jobs in a row as it has slots', () => {
     const s = session(2, 2);
-    expect(sessions.room(s)).toBe(2);
+    expect(sessions.readyRoom(s)).toBe(0);
     sessions.noteRun(s, 1);
-    expect(sessions.room(s)).toBe(2);
+    expect(sessions.readyRoom(s)).toBe(0);
     sessions.noteRun(s, READY_RUN_MS - 1);
-    expect(sessions.room(s)).toBe(4);
+    expect(sessions.readyRoom(s)).toBe(2);
+    // jobs it holds, young ones: the window stays open, beyond slots already full
     lease(s, 'j1', { sentAt: performance.now() });
     lease(s, 'j2', { sentAt: performance.now(), slots: 2 });
     expect(sessions.freeSlots(s)).toBe(-1);
-    expect(sessions.room(s)).toBe(1);
+    expect(sessions.readyRoom(s)).toBe(2);
   });
 
   it('closes on a job that ran long, until as many short ones in a row again', () => {
@@ -50,29 +51,29 @@ describe('the ready window', () => {
     sessions.noteRun(s, 0);
     sessions.noteRun(s, 0);
     sessions.noteRun(s, READY_RUN_MS);
-    expect(sessions.room(s)).toBe(2);
+    expect(sessions.readyRoom(s)).toBe(0);
     sessions.noteRun(s, 0);
-    expect(sessions.room(s)).toBe(2);
+    expect(sessions.readyRoom(s)).toBe(0);
     sessions.noteRun(s, 0);
-    expect(sessions.room(s)).toBe(4);
+    expect(sessions.readyRoom(s)).toBe(2);
   });
 
   it('closes while a job it still runs was sent long ago, or was kept across a reconnect', () => {
     const s = session(4, 4);
     for (let i = 0; i < 4; i++) sessions.noteRun(s, 0);
     const old = lease(s, 'old', { sentAt: performance.now() - READY_HOLD_MS - 1 });
-    expect(sessions.room(s)).toBe(3);
+    expect(sessions.readyRoom(s)).toBe(0);
     // its result has come: it no longer runs
     old.finished = true;
-    expect(sessions.room(s)).toBe(7);
+    expect(sessions.readyRoom(s)).toBe(4);
     lease(s, 'kept');
-    expect(sessions.room(s)).toBe(2);
+    expect(sessions.readyRoom(s)).toBe(0);
   });
 
   it('stays shut for an agent that holds nothing ready', () => {
     for (const s of [session(2), session(2, 0)]) {
       for (let i = 0; i < 5; i++) sessions.noteRun(s, 0);
-      expect(sessions.room(s)).toBe(2);
+      expect(sessions.readyRoom(s)).toBe(0);
     }
   });
 });

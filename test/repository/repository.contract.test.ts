@@ -176,6 +176,66 @@ describe.each(drivers)('repository on %s', (driver) => {
     expect((await repo.jobs.get(a1!.id))?.state).toBe('leased');
   });
 
+  it('leases jobs to hold ready only from the head of the queue, while it is the same work', async () => {
+    const repo = db.repository;
+    const group = `ready-${newId()}`;
+    const base = Date.now() - 60_000;
+    // queue order: e1/work, e1/other, e1/work, e2/work
+    const order = [
+      ['e1', 'work'],
+      ['e1', 'other'],
+      ['e1', 'work'],
+      ['e2', 'work'],
+    ] as const;
+    const ids = order.map(([executionId, taskId], i) => ({
+      id: newId(),
+      executionId: `${executionId}-${group}`,
+      taskId,
+      createdAt: new Date(base + i),
+    }));
+    await repo.jobs.insert(
+      ids.map(({ id, executionId, taskId, createdAt }) => ({
+        id,
+        executionId,
+        taskRunId: `t-${id}`,
+        state: 'queued',
+        workerGroup: group,
+        createdAt,
+        payload: { task: { id: taskId }, context: {} },
+      })),
+    );
+    const now = new Date();
+    await repo.executions.insertTaskRuns(
+      ids.map(({ id, executionId, taskId }) => ({
+        id: `t-${id}`,
+        executionId,
+        taskId,
+        state: 'CREATED',
+        histories: [{ state: 'CREATED', date: now.toISOString() }],
+        attempts: [],
+        startDate: now,
+      })),
+    );
+    const request = (ready?: { executionId: string; taskIds: string[] }) => ({
+      agentId: 'a',
+      groups: [group],
+      inDefaultGroup: false,
+      freeSlots: 4,
+      leaseUntil: new Date(Date.now() + 10_000),
+      ...(ready ? { ready } : {}),
+    });
+    const e1 = `e1-${group}`;
+    // e1's work heads the queue, then e1's other task: the run ends there
+    const work = await repo.jobs.leaseNextMany(request({ executionId: e1, taskIds: ['work'] }), now);
+    expect(work.map((j) => j.id)).toEqual([ids[0]!.id]);
+    // both tasks of e1: the run ends at e2's job, not after
+    const both = await repo.jobs.leaseNextMany(request({ executionId: e1, taskIds: ['work', 'other'] }), now);
+    expect(both.map((j) => j.id)).toEqual([ids[1]!.id, ids[2]!.id]);
+    // e2's job heads the queue now, but it is other work
+    expect(await repo.jobs.leaseNextMany(request({ executionId: e1, taskIds: ['work'] }), now)).toEqual([]);
+    expect((await repo.jobs.leaseNextMany(request(), now)).map((j) => j.id)).toEqual([ids[3]!.id]);
+  });
+
   it('applies task-run patches alike together and alone, nulls and dates included', async () => {
     const repo = db.repository;
     const now = new Date('2026-11-28T12:00:00.000Z');
