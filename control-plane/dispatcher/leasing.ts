@@ -14,10 +14,9 @@ export async function grantLease(
   request: LeaseRequest | { jobId: string; agentId: string; leaseUntil: Date },
   now: Date,
 ): Promise<JobRow | undefined> {
-  const job =
-    'jobId' in request
-      ? await tx.jobs.leaseById(request.jobId, request.agentId, request.leaseUntil)
-      : await tx.jobs.leaseNext(request);
+  // a given job is leased with its attempt started in one statement
+  if ('jobId' in request) return tx.jobs.leaseById(request.jobId, request.agentId, request.leaseUntil, now);
+  const job = await tx.jobs.leaseNext(request);
   if (!job) return undefined;
   await tx.executions.startAttempt(
     job.taskRunId,

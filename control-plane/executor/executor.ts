@@ -409,7 +409,15 @@ async function write(
 ): Promise<{ stopped: StoppedJob[]; messageIds: number[] }> {
   const executionId = execution.id;
   const messageIds: number[] = [];
-  if (decision.execution) await tx.executions.update(executionId, decision.execution);
+  // Statements whose results nothing here reads are sent without waiting for the one before: Postgres
+  // runs them in the order sent, and a decision's writes take one round trip instead of one each. Each
+  // is marked handled at once (a statement awaited meanwhile may throw first); all are awaited below.
+  const sent: Promise<unknown>[] = [];
+  const pipeline = (statement: Promise<unknown>) => {
+    statement.catch(() => {});
+    sent.push(statement);
+  };
+  if (decision.execution) pipeline(tx.executions.update(executionId, decision.execution));
   for (const { execution: next, startAt } of decision.executions) {
     await tx.executions.insert(next);
     const id = await send(tx, { executionId: next.id, event: { type: 'start' } }, startAt);
@@ -423,13 +431,14 @@ async function write(
       : undefined;
     if (next) messageIds.push(await send(tx, { executionId: next, event: { type: 'wake' } }));
   }
-  await tx.executions.deleteTaskRuns(decision.deleteTaskRuns);
-  await tx.executions.insertTaskRuns(decision.insertTaskRuns);
-  await tx.executions.updateTaskRuns(decision.updateTaskRuns);
-  await tx.jobs.insert(decision.jobs);
-  await tx.logs.insert(decision.logs);
+  pipeline(tx.executions.deleteTaskRuns(decision.deleteTaskRuns));
+  pipeline(tx.executions.insertTaskRuns(decision.insertTaskRuns));
+  pipeline(tx.executions.updateTaskRuns(decision.updateTaskRuns));
+  pipeline(tx.jobs.insert(decision.jobs));
+  pipeline(tx.logs.insert(decision.logs));
   for (const { at, event } of decision.timers) await send(tx, { executionId, event }, at);
   for (const message of decision.messages) messageIds.push(await send(tx, message));
+  await Promise.all(sent);
   if (!decision.kills.length) return { stopped: [], messageIds };
   const reasons = new Map(decision.kills.map((k) => [k.taskRunId, k.reason]));
   const ended = await tx.jobs.stopForTaskRuns([...reasons.keys()]);

@@ -2,7 +2,7 @@
 import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { newId } from '../../protocol/ids.ts';
 import type { Db } from './connection.ts';
-import { insertRecordset, rowMapper, rowsOf } from './raw.ts';
+import { recordsetInsert, rowMapper, rowsOf } from './raw.ts';
 import { jobs, workerGroups } from './schema.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -80,21 +80,43 @@ function sameWork(ready: LeaseRequest['ready']) {
     and task_id = any(array(select jsonb_array_elements_text(${JSON.stringify(ready.taskIds)}::jsonb)))`;
 }
 
+/** A job's `offline` when it leaves it out: its worker group's default, false without one. */
+const OFFLINE_DEFAULT = {
+  offline: sql`coalesce(r.offline, (select ${workerGroups.offline} from ${workerGroups}
+    where ${workerGroups.key} = r.worker_group), false)`,
+};
+
+/**
+ * The CTE `started` that starts a RUNNING attempt of `agentId` on the task run of each job in the CTE
+ * `leased`, as ExecutionsStore.startAttempt does for one.
+ */
+function startingAttempts(agentId: string, now: Date) {
+  const at = now.toISOString();
+  const running = JSON.stringify([{ state: 'RUNNING', date: at }]);
+  const attempt = JSON.stringify({ state: 'RUNNING', startDate: at, agentId });
+  return sql`started as (
+          update task_runs t set
+            attempts = t.attempts || jsonb_build_array(${attempt}::jsonb),
+            histories = case when t.state = 'RUNNING' then t.histories else t.histories || ${running}::jsonb end,
+            state = 'RUNNING'
+          from leased where t.id = leased.task_run_id)`;
+}
+
 export class JobsStore {
   constructor(private readonly db: Db) {}
 
   /**
    * Queues jobs; dispatchers elsewhere hear of them when the transaction commits. A job whose `offline`
-   * is left out takes its declared worker group's default (false without one), read in the same statement.
+   * is left out takes its declared worker group's default (false without one), read in the same statement
+   * (as is the notice, so that queueing jobs costs one round trip).
    */
   async insert(rows: NewJob[]): Promise<void> {
-    if (!rows.length) return;
     // rows set different columns only in `offline`, which the expression covers
-    await insertRecordset(this.db, jobs, rows, {
-      offline: sql`coalesce(r.offline, (select ${workerGroups.offline} from ${workerGroups}
-        where ${workerGroups.key} = r.worker_group), false)`,
-    });
-    await this.db.execute(sql`select pg_notify(${JOBS_CHANNEL}, ${PROCESS_INSTANCE})`);
+    const insert = recordsetInsert(jobs, rows, OFFLINE_DEFAULT);
+    if (!insert) return;
+    await this.db.execute(
+      sql`with inserted as (${insert}) select pg_notify(${JOBS_CHANNEL}, ${PROCESS_INSTANCE})`,
+    );
   }
 
   async get(id: string): Promise<JobRow | undefined> {
@@ -128,9 +150,6 @@ export class JobsStore {
    */
   async leaseNextMany(request: LeaseRequest, now: Date): Promise<JobRow[]> {
     if (request.freeSlots < 1) return [];
-    const at = now.toISOString();
-    const running = JSON.stringify([{ state: 'RUNNING', date: at }]);
-    const attempt = JSON.stringify({ state: 'RUNNING', startDate: at, agentId: request.agentId });
     const rows = await rowsOf(
       this.db,
       sql`with candidates as (
@@ -147,12 +166,7 @@ export class JobsStore {
             lease_until = ${request.leaseUntil.toISOString()}::timestamptz
           where id in (select id from fitting)
           returning *),
-        started as (
-          update task_runs t set
-            attempts = t.attempts || jsonb_build_array(${attempt}::jsonb),
-            histories = case when t.state = 'RUNNING' then t.histories else t.histories || ${running}::jsonb end,
-            state = 'RUNNING'
-          from leased where t.id = leased.task_run_id)
+        ${startingAttempts(request.agentId, now)}
         select * from leased`,
     );
     return rows
@@ -168,13 +182,20 @@ export class JobsStore {
       .where(and(eq(jobs.state, 'queued'), eq(jobs.pinnedAgentId, agentId)));
   }
 
-  /** Leases one given job, if it is still queued (and not pinned to another agent). */
-  async leaseById(id: string, agentId: string, leaseUntil: Date): Promise<JobRow | undefined> {
+  /**
+   * Leases one given job, if it is still queued (and not pinned to another agent), and starts a RUNNING
+   * attempt on its task run, in one statement (as leaseNextMany does).
+   */
+  async leaseById(id: string, agentId: string, leaseUntil: Date, now: Date): Promise<JobRow | undefined> {
     const [row] = await rowsOf(
       this.db,
-      sql`update jobs set state = 'leased', agent_id = ${agentId}, lease_until = ${leaseUntil.toISOString()}::timestamptz
-        where id = ${id} and state = 'queued' and (pinned_agent_id is null or pinned_agent_id = ${agentId})
-        returning *`,
+      sql`with leased as (
+          update jobs set state = 'leased', agent_id = ${agentId},
+            lease_until = ${leaseUntil.toISOString()}::timestamptz
+          where id = ${id} and state = 'queued' and (pinned_agent_id is null or pinned_agent_id = ${agentId})
+          returning *),
+        ${startingAttempts(agentId, now)}
+        select * from leased`,
     );
     return row && toJob(row);
   }

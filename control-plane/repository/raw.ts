@@ -2,6 +2,7 @@
 // statement here (see test/bench/RESULTS.md); a `sql` template costs a third of that. Rows are mapped
 // back through the table's own column types, so they are the same objects the builder returns.
 import { type Column, getTableColumns, getTableName, type SQL, sql, type Table } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from './connection.ts';
 
 /** The rows of a statement, whichever driver ran it (postgres.js gives an array, PGlite `{ rows }`). */
@@ -29,21 +30,31 @@ export function recordValue(column: Column, value: unknown): unknown {
   return column.getSQLType() === 'jsonb' ? value : column.mapToDriverValue(value);
 }
 
+/** The text around a recordset insert's one parameter, built once per table, columns and expressions. */
+interface InsertText {
+  expressions: Record<string, SQL>;
+  before: SQL;
+  after: SQL;
+}
+
+const dialect = new PgDialect();
+const insertTexts = new WeakMap<Table, Map<string, InsertText>>();
+
 /**
- * Inserts many rows in one statement with one parameter: the rows as JSON, unpacked by the server
- * (`jsonb_to_recordset`). A ForEach's first decision inserts 1,000 task runs and 1,000 jobs; as
- * multi-row VALUES with a parameter per cell that took 70 to 210 ms each, most of it building and
- * sending 12,000 parameters. Only columns every row sets are written (the others take their defaults);
- * rows that set different columns must go in separate calls. One row is inserted the same way. `expressions` replaces a column's value
- * with SQL over the recordset row `r` (the column is then written for every row, set or not).
+ * An INSERT of many rows with one parameter: the rows as JSON, unpacked by the server
+ * (`jsonb_to_recordset`); undefined when there are none. A ForEach's first decision inserts 1,000 task
+ * runs and 1,000 jobs; as multi-row VALUES with a parameter per cell that took 70 to 210 ms each, most of
+ * it building and sending 12,000 parameters. Only columns every row sets are written (the others take
+ * their defaults); rows that set different columns must go in separate calls. `expressions` replaces a
+ * column's value with SQL over the recordset row `r` (the column is then written for every row, set or
+ * not); pass the same objects each time (module constants), so that the statement's text is built once.
  */
-export async function insertRecordset<T extends Record<string, unknown>>(
-  db: Db,
+export function recordsetInsert<T extends Record<string, unknown>>(
   table: Table,
   rows: readonly T[],
   expressions: Record<string, SQL> = {},
-): Promise<void> {
-  if (!rows.length) return;
+): SQL | undefined {
+  if (!rows.length) return undefined;
   const columns = (Object.entries(getTableColumns(table)) as [string, Column][]).filter(
     ([key, column]) => column.name in expressions || rows.every((row) => row[key] !== undefined),
   );
@@ -52,10 +63,50 @@ export async function insertRecordset<T extends Record<string, unknown>>(
     for (const [key, column] of columns) record[column.name] = recordValue(column, row[key]);
     return record;
   });
+  const text = insertText(table, columns, expressions);
+  return sql`${text.before}${JSON.stringify(records)}${text.after}`;
+}
+
+/** Inserts the rows as `recordsetInsert` describes, in one statement. */
+export async function insertRecordset<T extends Record<string, unknown>>(
+  db: Db,
+  table: Table,
+  rows: readonly T[],
+  expressions: Record<string, SQL> = {},
+): Promise<void> {
+  const statement = recordsetInsert(table, rows, expressions);
+  if (statement) await db.execute(statement);
+}
+
+/**
+ * The statement's text but the rows, rendered once: drizzle's SQL building (a type check per chunk) cost
+ * more than the rest of an insert of a row. Kept only while it holds no parameter and the expressions
+ * are the same objects as when it was built.
+ */
+function insertText(table: Table, columns: [string, Column][], expressions: Record<string, SQL>): InsertText {
+  const key = `${columns.map(([, c]) => c.name).join(',')}|${Object.keys(expressions).join(',')}`;
+  let texts = insertTexts.get(table);
+  const cached = texts?.get(key);
+  if (cached && Object.entries(expressions).every(([name, expr]) => cached.expressions[name] === expr))
+    return cached;
   const names = columns.map(([, c]) => sql.identifier(c.name));
   const values = columns.map(([, c]) => expressions[c.name] ?? sql`r.${sql.identifier(c.name)}`);
   const types = columns.map(([, c]) => sql`${sql.identifier(c.name)} ${sql.raw(c.getSQLType())}`);
-  await db.execute(sql`insert into ${sql.identifier(getTableName(table))} (${sql.join(names, sql`, `)})
+  const before = sql`insert into ${sql.identifier(getTableName(table))} (${sql.join(names, sql`, `)})
     select ${sql.join(values, sql`, `)}
-    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(${sql.join(types, sql`, `)})`);
+    from jsonb_to_recordset(`;
+  const after = sql`::jsonb) as r(${sql.join(types, sql`, `)})`;
+  const rendered = [before, after].map((part) => dialect.sqlToQuery(part));
+  if (rendered.some((part) => part.params.length)) return { expressions, before, after };
+  const text = {
+    expressions,
+    before: sql.raw(rendered[0]!.sql),
+    after: sql.raw(rendered[1]!.sql),
+  };
+  if (!texts) {
+    texts = new Map();
+    insertTexts.set(table, texts);
+  }
+  texts.set(key, text);
+  return text;
 }
