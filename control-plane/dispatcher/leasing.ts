@@ -185,14 +185,13 @@ export class Leasing {
       free -= taken;
       room -= taken;
     }
-    while (ready && room >= 1) {
+    // one query: what it does not take (other work, or too heavy) waits for the next burst
+    if (ready && room >= 1) {
       const request = {
         ...this.leaseRequest(session, room, now),
         ready: { executionId: ready.executionId, taskIds: [...ready.taskIds] },
       };
-      const jobs = await tx.jobs.leaseNextMany(request, now);
-      if (!jobs.length) break;
-      room -= take(jobs);
+      take(await tx.jobs.leaseNextMany(request, now));
     }
     return leased;
   }

@@ -21,7 +21,7 @@ export interface AgentSession {
   slots: number;
   /** slots of offline-capable work it may hold beyond `slots` (prefetch for a lost link) */
   prefetch?: number;
-  /** slots of jobs it may hold ready beyond `slots` while its jobs run short (see `room`) */
+  /** slots of jobs it may hold ready beyond `slots` while its jobs run short (see `readyRoom`) */
   ready?: number;
   /** its results in a row that ran under READY_RUN_MS (by the agent's own clock) */
   shortRuns?: number;
