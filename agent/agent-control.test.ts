@@ -116,11 +116,11 @@ describe('agent control messages (§3, §4)', () => {
     expect(await agent.status()).toMatchObject({ state: 'stopped', outbox: 0 });
   });
 
-  it('drains on stop a job it held waiting for a slot too, and says how many it holds ready', async () => {
+  it('hands back on stop a job it held waiting for a slot, and says how many it holds ready', async () => {
     h = await setUpAgentTest({ controlPlane: { heartbeatIntervalMs: 60_000 } });
     const agent = await h.startAgent({ slots: 1 });
     const hello = await h.cp.waitFor('hello');
-    expect(hello.ready).toBe(1);
+    expect(hello.ready).toBe(8);
     const running = sleeper(0.3);
     const waiting = makeJob();
     await h.cp.sendJob(hello.agentId, running);
@@ -128,11 +128,27 @@ describe('agent control messages (§3, §4)', () => {
     await h.cp.sendJob(hello.agentId, waiting);
     await h.cp.waitFor('ack', (a) => a.jobs.some((j) => j.jobId === waiting.jobId));
     await agent.stop();
-    expect(h.cp.all('result').map((r) => [r.jobId, r.state])).toEqual([
-      [running.jobId, 'SUCCESS'],
-      [waiting.jobId, 'SUCCESS'],
+    expect(h.cp.all('result').map((r) => [r.jobId, r.state])).toEqual([[running.jobId, 'SUCCESS']]);
+    expect(h.cp.all('ack').flatMap((a) => a.returned ?? [])).toEqual([
+      { jobId: waiting.jobId, attempt: waiting.attempt },
     ]);
     expect(await agent.status()).toMatchObject({ state: 'stopped', outbox: 0 });
+  });
+
+  it('gives back a job that has waited too long for a slot, and never starts it', async () => {
+    h = await setUpAgentTest({ controlPlane: { heartbeatIntervalMs: 60_000 } });
+    const agent = await h.startAgent({ slots: 1 });
+    const hello = await h.cp.waitFor('hello');
+    const running = sleeper(2);
+    const waiting = makeJob();
+    await h.cp.sendJob(hello.agentId, running);
+    await h.cp.waitFor('logs', (l) => l.jobId === running.jobId);
+    await h.cp.sendJob(hello.agentId, waiting);
+    const given = await h.cp.waitFor('ack', (a) => (a.returned ?? []).length > 0);
+    expect(given.returned).toEqual([{ jobId: waiting.jobId, attempt: waiting.attempt }]);
+    expect(await agent.status()).toMatchObject({ inbox: 1, slotsInUse: 1 });
+    await h.cp.waitFor('result', (r) => r.jobId === running.jobId);
+    expect(h.cp.all('result').map((r) => r.jobId)).toEqual([running.jobId]);
   });
 
   it('kills running jobs when a drain is forced', async () => {

@@ -8,7 +8,7 @@ import { openLibsqlBuffer } from './buffer/index.ts';
 import { type AgentBuffer, logsKey, resultKey } from './buffer/types.ts';
 import { HookName, HookRunner, jobHookEnv } from './hooks.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
-import { type AgentOptions, childEnvironment, expressionEnvs } from './options.ts';
+import { type AgentOptions, childEnvironment, defaultReady, expressionEnvs } from './options.ts';
 import { recoverInbox } from './recovery.ts';
 import { Runner, type RunnerSink } from './runner/runner.ts';
 import { LocalSecrets, secretsFromEnv } from './secrets.ts';
@@ -160,7 +160,7 @@ export class Agent {
       name: o.name,
       labels: o.labels,
       ...(o.prefetch ? { prefetch: o.prefetch } : {}),
-      ready: o.once ? 0 : (o.ready ?? o.slots),
+      ready: o.once ? 0 : (o.ready ?? defaultReady(o.slots)),
       transport,
       buffer,
       runner,
@@ -264,11 +264,11 @@ export class Agent {
       return this.#finish(parts);
     }
     this.#setState(AgentState.draining);
-    // A graceful stop finishes every job the agent holds, those still waiting for a slot too: it has
-    // acknowledged them, and jobs held ready are short by design. Handed back, they would count as
-    // lost with this agent (and wait for an offline-capable job's grace).
+    // A graceful stop hands back the jobs still waiting for a slot, for other agents (cut off, it cannot:
+    // it runs them), and finishes the running ones and the offline-capable ones it holds.
     parts.session.heartbeat();
     if (this.#forced) this.#killAll(parts.runner);
+    else await parts.session.giveBackWaiting();
     await parts.runner.whenIdle();
     await Promise.all([...this.#afterJobHooks]);
     // --once promises the result is delivered before it exits: it waits for the link to come back

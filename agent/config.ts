@@ -31,7 +31,7 @@ export interface AgentConfig {
   once: boolean;
   /** slots of offline-capable jobs held beyond `slots` */
   prefetch: number;
-  /** slots of jobs held ready beyond `slots` while jobs run short (undefined: as many as `slots`) */
+  /** slots of jobs held ready beyond `slots` while jobs run short (undefined: the agent's default) */
   ready?: number;
   /** switch to a newer bundle the control plane advertises, when idle, and restart (install.sh only) */
   autoUpgrade: boolean;
@@ -59,8 +59,8 @@ export const AGENT_START_USAGE = `usage: roost agent start --url URL [--labels k
   --prefetch   slots of offline-capable jobs to hold beyond --slots, so that they run
                even if the link drops (default 0)                                  (ROOST_AGENT_PREFETCH)
   --ready      slots of jobs to hold ready beyond --slots while jobs finish within 50 ms,
-               so that a freed slot starts the next at once; 0 turns it off
-               (default: as many as --slots)                                       (ROOST_AGENT_READY)
+               so that a freed slot starts the next at once (one that waits 0.5 s goes back
+               to the control plane); 0 turns it off (default: 8, or --slots if more) (ROOST_AGENT_READY)
   --once       ephemeral: run one job, deliver its result, exit 0 (one slot)
   --ca-file    PEM certificates to trust for mqtts:// and wss:// (a private CA)   (ROOST_CA_FILE)
   --auto-upgrade  (installed by install.sh) when the control plane serves a newer bundle: fetch

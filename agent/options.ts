@@ -35,7 +35,7 @@ export interface AgentOptions {
   prefetch?: number;
   /**
    * slots of jobs it may hold ready beyond `slots`, to start the moment a slot frees; the control plane
-   * fills them only while this agent's jobs run short (default: as many as `slots`; none with `once`)
+   * fills them only while this agent's jobs run short (default: `defaultReady(slots)`; none with `once`)
    */
   ready?: number;
   /** ephemeral: run one job, deliver its result, then stop */
@@ -70,6 +70,15 @@ const WITHHELD = new Set([
 ]);
 
 /** The agent's own environment for child processes, without its credentials and local secrets (ROOST_SECRET_*, SECRET_*). */
+/**
+ * How many slots of jobs an agent holds ready by default: enough for a burst while the control plane
+ * records the one before it (8 jobs), or its slots if it has more. A job held ready that waits longer
+ * than RETURN_WAITING_AFTER_MS is given back, so a deep window costs another agent at most that.
+ */
+export function defaultReady(slots: number): number {
+  return Math.max(slots, 8);
+}
+
 export function childEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {

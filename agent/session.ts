@@ -10,6 +10,7 @@ import {
   heartbeatMessage,
   helloMessage,
   refusalMessage,
+  returnMessage,
   toRef,
 } from './up-messages.ts';
 
@@ -50,6 +51,12 @@ export interface SessionDeps {
   changed(): void;
 }
 
+/**
+ * A job that has waited this long for a slot on this agent goes back to the control plane, for another
+ * agent (or this one, later): it was held ready, and the jobs ahead of it turned out long.
+ */
+export const RETURN_WAITING_AFTER_MS = 500;
+
 export class Session {
   readonly #deps: SessionDeps;
   readonly #log: Logger;
@@ -64,6 +71,7 @@ export class Session {
   /** jobs received since the last renewal: their lease started when they arrived */
   readonly #receivedAt = new Map<string, number>();
   #leaseWatch: NodeJS.Timeout | undefined;
+  #waitWatch: NodeJS.Timeout | undefined;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
@@ -124,6 +132,8 @@ export class Session {
     this.#pause();
     clearTimeout(this.#leaseWatch);
     this.#leaseWatch = undefined;
+    clearTimeout(this.#waitWatch);
+    this.#waitWatch = undefined;
   }
 
   /** Not welcomed: no heartbeats, no Hello retries (until the next connection). */
@@ -235,7 +245,53 @@ export class Session {
     if (isNew) {
       this.#deps.runner.submit(job);
       this.#deps.taken(job);
+      this.#watchWaiting();
     } else this.#log.debug('acknowledged a job it already holds', { jobId: job.jobId, attempt: job.attempt });
+  }
+
+  /** Looks again at the jobs waiting for a slot when the oldest of them will have waited too long. */
+  #watchWaiting(): void {
+    if (this.#waitWatch) return;
+    const waited = this.#deps.runner.longestWait();
+    if (waited === undefined) return;
+    this.#waitWatch = setTimeout(
+      () => {
+        this.#waitWatch = undefined;
+        this.#returnWaiting().catch((error: unknown) =>
+          this.#log.error('could not give back jobs waiting for a slot', { error }),
+        );
+      },
+      Math.max(10, RETURN_WAITING_AFTER_MS - waited),
+    );
+  }
+
+  /** Draining: gives back at once every job still waiting for a slot that may run elsewhere. */
+  async giveBackWaiting(): Promise<void> {
+    await this.#giveBack(0);
+  }
+
+  async #returnWaiting(): Promise<void> {
+    if (this.#deps.accepting()) await this.#giveBack(RETURN_WAITING_AFTER_MS);
+    this.#watchWaiting();
+  }
+
+  /**
+   * Gives back the jobs that have waited for a slot longer than `ms` (not offline-capable ones): out of
+   * the runner and the inbox first, so that they can never start here, then told to the control plane,
+   * which queues them again. Only while welcomed: cut off, the agent keeps them (and the control plane
+   * releases them with its lease if the link stays down).
+   */
+  async #giveBack(ms: number): Promise<void> {
+    if (!this.#welcomed) return;
+    const jobs = this.#deps.runner.takeBackWaiting(ms);
+    if (!jobs.length) return;
+    for (const job of jobs) {
+      this.#receivedAt.delete(`${job.jobId}:${job.attempt}`);
+      await this.#deps.buffer.removeJob(job);
+    }
+    this.#log.info('gave back jobs that were waiting for a slot', { jobs: jobs.length });
+    await this.#deps.transport.publish('ack', returnMessage(jobs));
+    this.#deps.changed();
   }
 
   /** Acks of jobs stored in the same turn of the event loop go out as one message. */

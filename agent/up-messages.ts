@@ -31,6 +31,11 @@ export function ackMessages(jobs: readonly JobRef[], max = 4096): Ack[] {
   return out;
 }
 
+/** The Ack that gives back jobs the agent held waiting for a slot and will never start. */
+export function returnMessage(jobs: readonly JobRef[]): Ack {
+  return { ...envelope(), jobs: [], returned: jobs.map(toRef) };
+}
+
 /** The Ack that hands a job back: the agent's before-job hook refused it. */
 export function refusalMessage(ref: JobRef, reason: string): Ack {
   return { ...envelope(), jobs: [], refused: [{ ...toRef(ref), reason: reason.slice(0, 1024) }] };

@@ -74,6 +74,11 @@ export const Ack = Type.Object({
       maxItems: 4096,
     }),
   ),
+  /**
+   * jobs it held waiting for a slot and gives back, never started (it removed them first): the control
+   * plane queues them again as the same attempt
+   */
+  returned: Type.Optional(Type.Array(JobRef, { maxItems: 4096 })),
 });
 export type Ack = Static<typeof Ack>;
 

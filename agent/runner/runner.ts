@@ -48,6 +48,8 @@ interface Attempt {
   /** dropped: the control plane no longer holds this lease; no result is reported */
   dropped: boolean;
   done?: Promise<void>;
+  /** when it was queued (performance.now()) */
+  queuedAt: number;
 }
 
 /** Outputs larger than this fail the task: a result must fit in one message (MAX_MESSAGE_BYTES). */
@@ -108,7 +110,12 @@ export class Runner {
   /** Queues a job; it starts as soon as its slots are free. A job too heavy for this agent fails at once. */
   submit(job: Job): void {
     if (this.has(job)) return;
-    const attempt: Attempt = { job, abort: new AbortController(), dropped: false };
+    const attempt: Attempt = {
+      job,
+      abort: new AbortController(),
+      dropped: false,
+      queuedAt: performance.now(),
+    };
     this.#attempts.set(refKey(job), attempt);
     if (job.slots > this.slots) {
       const message = `the job needs ${job.slots} slots and this agent has ${this.slots}`;
@@ -141,6 +148,29 @@ export class Runner {
     attempt.dropped = true;
     this.kill(ref, reason);
     await attempt.done;
+  }
+
+  /**
+   * Takes out of the queue, never to start, the jobs that have waited for a slot longer than `ms` and
+   * may run only while the link is up (not offline-capable): held ready behind jobs that turned out
+   * long, they are better run by another agent. Returns them; the runner no longer holds them.
+   */
+  takeBackWaiting(ms: number): Job[] {
+    const before = performance.now() - ms;
+    const taken: Job[] = [];
+    for (const attempt of this.#queue.waiting) {
+      if (attempt.job.offline || attempt.queuedAt > before) continue;
+      if (!this.#queue.remove((a) => a === attempt)) continue;
+      this.#attempts.delete(refKey(attempt.job));
+      taken.push(attempt.job);
+    }
+    return taken;
+  }
+
+  /** How long the job that has waited longest for a slot has waited (ms), or undefined if none waits. */
+  longestWait(): number | undefined {
+    const first = this.#queue.waiting.find((attempt) => !attempt.job.offline);
+    return first && performance.now() - first.queuedAt;
   }
 
   /** Starts nothing more from the queue; returns the jobs left waiting (still held, never started). */

@@ -178,6 +178,7 @@ export class AgentMessages {
    * attempt, for another agent: this one is never offered it again.
    */
   private async ack(agentId: string, ack: Ack): Promise<void> {
+    if (ack.returned?.length) await this.takeBack(agentId, ack.returned);
     const refused = ack.refused ?? [];
     if (!refused.length) return;
     const d = this.d;
@@ -206,6 +207,30 @@ export class AgentMessages {
         d.logger.info({ agentId, jobId: job.id, reason: refusal.reason }, 'agent refused a job');
       }
     });
+    d.dispatchSoon();
+  }
+
+  /**
+   * Jobs the agent held waiting for a slot and gave back, never started (held ready behind jobs that
+   * turned out long): queued again as the same attempt, for whichever agent has room first.
+   */
+  private async takeBack(agentId: string, refs: JobRef[]): Promise<void> {
+    const d = this.d;
+    const taken = await d.repository.transaction(async (tx) => {
+      const jobs = [];
+      for (const ref of refs) {
+        const job = await tx.jobs.giveBack(ref.jobId, ref.attempt, agentId);
+        if (job) jobs.push(job);
+      }
+      return jobs;
+    });
+    const session = d.sessions.get(agentId);
+    for (const job of taken) {
+      if (session?.leases.get(job.id)?.attempt === job.attempt) session.leases.delete(job.id);
+      d.queued.add(job.workerGroup, job.slots);
+    }
+    if (!taken.length) return;
+    d.logger.info({ agentId, jobs: taken.length }, 'agent gave back jobs that waited for a slot');
     d.dispatchSoon();
   }
 

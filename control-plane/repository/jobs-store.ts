@@ -304,6 +304,36 @@ export class JobsStore {
       .where(eq(jobs.id, id));
   }
 
+  /**
+   * Takes back a job `agentId` held but never started (it waited there for a slot, and the agent gave it
+   * back): queued again as the same attempt, and that attempt's start undone on its task run (the
+   * attempt removed, and the RUNNING entry its lease added to the history, with the state before it).
+   * Fenced like a result: undefined unless `agentId` holds that attempt's lease.
+   */
+  async giveBack(jobId: string, attempt: number, agentId: string): Promise<JobRow | undefined> {
+    // the lease wrote the attempt's startDate and its RUNNING history entry's date from one clock reading
+    const addedRunning = sql`jsonb_array_length(t.histories) > 1 and t.histories -> -1 ->> 'state' = 'RUNNING'
+      and t.histories -> -1 ->> 'date' = t.attempts -> -1 ->> 'startDate'`;
+    const [row] = await rowsOf(
+      this.db,
+      sql`with returned as (
+          update jobs set state = 'queued', agent_id = null, lease_until = null
+          where id = ${jobId} and attempt = ${attempt} and agent_id = ${agentId} and state = 'leased'
+          returning *),
+        undone as (
+          update task_runs t set
+            attempts = t.attempts - (jsonb_array_length(t.attempts) - 1),
+            histories = case when ${addedRunning}
+              then t.histories - (jsonb_array_length(t.histories) - 1) else t.histories end,
+            state = case when ${addedRunning} then t.histories -> -2 ->> 'state' else t.state end
+          from returned r
+          where t.id = r.task_run_id and jsonb_array_length(t.attempts) > 0
+            and t.attempts -> -1 ->> 'state' = 'RUNNING' and t.attempts -> -1 ->> 'agentId' = ${agentId})
+        select * from returned`,
+    );
+    return row && toJob(row);
+  }
+
   /** Ends a job without a result from its agent (lost, no agent, killed); no agent can deliver one any more. */
   async finish(id: string): Promise<void> {
     await this.db.update(jobs).set({ state: 'done', leaseUntil: null, agentId: null }).where(eq(jobs.id, id));

@@ -3,7 +3,8 @@
 // client speaking the protocol, so the test decides how long each job "ran" and when each result goes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READY_HOLD_MS } from '../../control-plane/dispatcher/sessions.ts';
-import type { Job } from '../../protocol/index.ts';
+import { encode, type Job, newId, PROTOCOL_VERSION } from '../../protocol/index.ts';
+import { upTopic } from '../../protocol/topics.ts';
 import { applyFlow, runFlow, waitForEnd } from '../support/api.ts';
 import { type BareAgent, connectBareAgent } from '../support/bare-agent.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -123,5 +124,34 @@ describe('jobs held ready beyond an agent’s slots', () => {
     }
     expect(peak).toBe(SLOTS);
     expect((await waitForEnd(plane.api, id)).state.current).toBe('SUCCESS');
+  }, 60_000);
+
+  it('takes back a job the agent gives back unstarted: queued again as the same attempt, its start undone', async () => {
+    const before = agent.jobs.length;
+    const { id } = await runFlow(plane.api, 't.ready', 'many');
+    await until(async () => agent.jobs.length === before + SLOTS, 'the first jobs');
+    const given = held()[0]!;
+    reported.add(given.jobId);
+    await agent.client.publishAsync(
+      upTopic(agent.agentId, 'ack'),
+      encode({
+        v: PROTOCOL_VERSION,
+        id: newId(),
+        jobs: [],
+        returned: [{ jobId: given.jobId, attempt: given.attempt }],
+      }),
+      { qos: 1 },
+    );
+    // its slot is free again: the same job, the same attempt, comes back first (the oldest queued)
+    await until(async () => agent.jobs.filter((j) => j.jobId === given.jobId).length === 2, 'the job again');
+    expect(agent.jobs.filter((j) => j.jobId === given.jobId).map((j) => j.attempt)).toEqual([1, 1]);
+    reported.delete(given.jobId);
+    while (held().length) await finish(held());
+    const execution = await waitForEnd(plane.api, id);
+    expect(execution.state.current).toBe('SUCCESS');
+    const run = execution.taskRunList.find((r) => r.id === given.taskRunId)!;
+    // one attempt: the one given back was undone, not ended
+    expect(run.attempts).toHaveLength(1);
+    expect(run.state.histories?.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
   }, 60_000);
 });

@@ -2,13 +2,14 @@
 // and the jobs it holds ready beyond them (none for the small one), and weighted tasks run only where
 // they fit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultReady } from '../../agent/options.ts';
 import { applyFlow, runFlow, waitForEnd } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type InProcessPlane, startInProcess } from '../support/in-process.ts';
 
 const SLOTS: Record<string, number> = { small: 1, medium: 2, large: 4 };
 /** slots of jobs each holds ready beyond its slots: the small one none, the others their default */
-const READY: Record<string, number> = { small: 0, medium: 2, large: 4 };
+const READY: Record<string, number> = { small: 0, medium: defaultReady(2), large: defaultReady(4) };
 
 /** Task t{i}'s slots: mostly 1, every fifth 2, every seventh 3 (only the large agent can run those). */
 const weightOf = (i: number): number => (i % 7 === 0 ? 3 : i % 5 === 0 ? 2 : 1);

@@ -1,7 +1,7 @@
 // One contract suite for the repository, run on real Postgres and on embedded PGlite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, parseQueueNotice, QUEUE_CHANNEL } from '../../control-plane/repository/index.ts';
-import { newId } from '../../protocol/index.ts';
+import { newId, State } from '../../protocol/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const drivers = ['postgres', 'pglite'] as const;
@@ -234,6 +234,64 @@ describe.each(drivers)('repository on %s', (driver) => {
     // e2's job heads the queue now, but it is other work
     expect(await repo.jobs.leaseNextMany(request({ executionId: e1, taskIds: ['work'] }), now)).toEqual([]);
     expect((await repo.jobs.leaseNextMany(request(), now)).map((j) => j.id)).toEqual([ids[3]!.id]);
+  });
+
+  it('takes back a job given back unstarted: queued as the same attempt, the start undone, fenced', async () => {
+    const repo = db.repository;
+    const group = `back-${newId()}`;
+    const created = new Date(Date.now() - 60_000);
+    const at = created.toISOString();
+    const runs = [
+      // a first attempt: CREATED before its lease
+      { id: newId(), state: State.CREATED, histories: [{ state: State.CREATED, date: at }], attempts: [] },
+      // a retry: the task run is RUNNING already, with its first attempt failed
+      {
+        id: newId(),
+        state: State.RUNNING,
+        histories: [
+          { state: State.CREATED, date: at },
+          { state: State.RUNNING, date: at },
+        ],
+        attempts: [{ state: State.FAILED, startDate: at, agentId: 'a' }],
+      },
+    ];
+    await repo.executions.insertTaskRuns(
+      runs.map((r) => ({ ...r, executionId: `e-${group}`, taskId: 'work', startDate: created })),
+    );
+    const jobIds = runs.map(() => newId());
+    await repo.jobs.insert(
+      runs.map((r, i) => ({
+        id: jobIds[i]!,
+        executionId: `e-${group}`,
+        taskRunId: r.id,
+        attempt: i + 1,
+        state: 'queued',
+        workerGroup: group,
+        payload: { task: { id: 'work' }, context: {} },
+      })),
+    );
+    const now = new Date();
+    const until = new Date(Date.now() + 10_000);
+    for (const id of jobIds) expect(await repo.jobs.leaseById(id, 'a', until, now)).toBeDefined();
+    // fenced: another agent, or another attempt, takes back nothing
+    expect(await repo.jobs.giveBack(jobIds[0]!, 1, 'b')).toBeUndefined();
+    expect(await repo.jobs.giveBack(jobIds[0]!, 2, 'a')).toBeUndefined();
+    expect((await repo.executions.taskRun(runs[0]!.id))?.attempts).toHaveLength(1);
+
+    const first = await repo.jobs.giveBack(jobIds[0]!, 1, 'a');
+    expect(first).toMatchObject({ state: 'queued', agentId: null, attempt: 1 });
+    const undone = await repo.executions.taskRun(runs[0]!.id);
+    expect(undone?.state).toBe('CREATED');
+    expect(undone?.attempts).toEqual([]);
+    expect(undone?.histories.map((h) => h.state)).toEqual(['CREATED']);
+
+    await repo.jobs.giveBack(jobIds[1]!, 2, 'a');
+    const retry = await repo.executions.taskRun(runs[1]!.id);
+    expect(retry?.state).toBe('RUNNING');
+    expect(retry?.attempts).toEqual(runs[1]!.attempts);
+    expect(retry?.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING']);
+    // given back once: a second time takes back nothing
+    expect(await repo.jobs.giveBack(jobIds[0]!, 1, 'a')).toBeUndefined();
   });
 
   it('applies task-run patches alike together and alone, nulls and dates included', async () => {

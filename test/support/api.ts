@@ -27,7 +27,12 @@ export interface ExecutionJson {
     id: string;
     taskId: string;
     value: string | null;
-    state: { current: string; startDate?: string; endDate?: string };
+    state: {
+      current: string;
+      histories?: { state: string; date: string }[];
+      startDate?: string;
+      endDate?: string;
+    };
     outputs?: Record<string, unknown>;
     attempts: { state: { current: string }; agentId?: string; error?: { message: string; code?: string } }[];
   }[];
