@@ -80,7 +80,16 @@ export class AgentMessages {
         if (held.has(refKey(job.id, job.attempt))) {
           keep.push(job);
         } else {
-          // leased to this agent but not in its inbox (lost in transit, or its buffer was wiped)
+          // leased to this agent but not in its inbox (lost in transit, or its buffer was wiped): the
+          // attempt ends, saying so, and the job is queued again as the next one
+          await tx.executions.endLastAttempt(job.taskRunId, {
+            state: 'FAILED',
+            endDate: now.toISOString(),
+            error: {
+              message: `agent ${hello.name} (${agentId}) did not hold the job when it connected again (lost on the way, or its buffer was lost)`,
+              code: 'ROOST_AGENT_LOST',
+            },
+          });
           await tx.jobs.requeue(job.id, { attempt: job.attempt + 1, agentLost: job.agentLost });
           d.queued.add(job.workerGroup, job.slots);
         }
