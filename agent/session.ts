@@ -270,8 +270,13 @@ export class Session {
     await this.#giveBack(0);
   }
 
+  /**
+   * The watch's turn: gives back what waited too long, and watches the rest. Cut off or draining, it
+   * stops watching (a Welcome starts it again; a drain gives back what waits itself).
+   */
   async #returnWaiting(): Promise<void> {
-    if (this.#deps.accepting()) await this.#giveBack(RETURN_WAITING_AFTER_MS);
+    if (!this.#welcomed || !this.#deps.accepting()) return;
+    await this.#giveBack(RETURN_WAITING_AFTER_MS);
     this.#watchWaiting();
   }
 
@@ -370,6 +375,7 @@ export class Session {
     this.#welcomed = true;
     this.#connectionChangedAt = new Date();
     this.#log.info('welcomed', { sessionId: welcome.sessionId, dropped: welcome.drop.length });
+    this.#watchWaiting();
     for (const entry of await this.#deps.buffer.pendingOutbox()) this.publish(entry);
     const interval = Math.min(
       welcome.heartbeatIntervalMs,
