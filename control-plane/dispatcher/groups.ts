@@ -12,6 +12,11 @@ export interface Membership {
   inDefaultGroup: boolean;
 }
 
+/** Whether a member of `membership` may run a job of `group` (null: the default group). */
+export function inGroup(membership: Membership, group: string | null): boolean {
+  return group === null ? membership.inDefaultGroup : membership.groups.includes(group);
+}
+
 export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => k in labels && (v === '*' || labels[k] === v));
 }

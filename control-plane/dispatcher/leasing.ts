@@ -3,6 +3,7 @@
 // jobs leases them inline. Every lease is sent to its agent only once its transaction has committed.
 import type { JobRow, LeaseRequest, NewJob, Repository } from '../repository/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { inGroup } from './groups.ts';
 import type { AgentSession } from './sessions.ts';
 
 /**
@@ -123,10 +124,7 @@ export class Leasing {
     const now = this.d.now();
     for (const job of jobs) {
       const slots = job.slots ?? 1;
-      const group = job.workerGroup ?? null;
-      const member =
-        group === null ? session.membership.inDefaultGroup : session.membership.groups.includes(group);
-      if (!member || slots > session.slots) continue;
+      if (!inGroup(session.membership, job.workerGroup ?? null) || slots > session.slots) continue;
       const same = job.executionId === ready?.executionId && ready.taskIds.has(String(job.payload.task.id));
       if (slots > free && !(same && slots <= room)) continue;
       const row = await grantLease(

@@ -141,7 +141,7 @@ export class ResultIntake {
     const d = this.d;
     const finished = this.finishedBy(batch);
     // queued jobs are worth a query only for agents whose groups may have some
-    const freeing = [...finished].filter(([session]) => d.queued.mayHave(session.membership));
+    const freeing = new Map([...finished].filter(([session]) => d.queued.mayHave(session.membership)));
     const ready = (session: AgentSession): ReadyWork | undefined => {
       const taskIds = finished.get(session)?.taskIds;
       return executionId && taskIds ? { executionId, taskIds } : undefined;
@@ -150,7 +150,7 @@ export class ResultIntake {
     const now = d.now();
     const locking = executionId ? tx.executions.lock(executionId) : undefined;
     const completing = tx.jobs.completeMany(batch.map(({ agentId, result }) => ({ ...result, agentId })));
-    const leasing = freeing.map(async ([session, { slots }]) => ({
+    const leasing = [...freeing].map(async ([session, { slots }]) => ({
       session,
       jobs: await d.leasing.leaseQueued(tx, session, slots, holds, now, ready(session)),
     }));
@@ -191,7 +191,7 @@ export class ResultIntake {
       const newJobs = submitted.committed?.jobs;
       const jobs = await d.leasing.leaseNewJobs(tx, session, newJobs, slots, holds, ready(session));
       // queued jobs for the slots still free, unless asked for ahead already
-      if (!freeing.some(([asked]) => asked === session))
+      if (!freeing.has(session))
         jobs.push(...(await d.leasing.leaseQueued(tx, session, slots, holds, undefined, ready(session))));
       if (jobs.length) leased.push({ session, jobs });
     }

@@ -1,5 +1,5 @@
 // Live agent sessions as this dispatcher sees them: labels, groups, slots and the leases each holds.
-import type { Membership } from './groups.ts';
+import { inGroup, type Membership } from './groups.ts';
 
 export interface HeldLease {
   attempt: number;
@@ -133,8 +133,6 @@ export class Sessions {
 
   /** Whether any live, non-maintenance agent belongs to the group (undefined = default group). */
   groupHasAgents(group: string | null): boolean {
-    return this.all().some((s) =>
-      group === null ? s.membership.inDefaultGroup : s.membership.groups.includes(group),
-    );
+    return this.all().some((s) => inGroup(s.membership, group));
   }
 }
